@@ -1,0 +1,187 @@
+// The Loopmark extension: starts the language server and adds what LSP has no words for
+// (label picker, next sample, status bar). All decisions are the server's.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import {
+  ExecuteCommandRequest,
+  LanguageClient,
+  RevealOutputChannelOn,
+  State,
+  TransportKind,
+  type LanguageClientOptions,
+  type ServerOptions,
+} from 'vscode-languageclient/node';
+import {
+  APPLY_LABEL_COMMAND,
+  InferredConfigRequest,
+  LabelsChangedNotification,
+  NextSampleRequest,
+  SampleAtRequest,
+  StatusRequest,
+  type ApplyLabelArgs,
+  type SampleChoice,
+} from '../../server/src/protocol';
+import type { LabelDecision } from '../../server/src/core/analysis';
+
+let client: LanguageClient | undefined;
+
+/** Exposed to the integration tests: the running client. */
+export interface LoopmarkApi {
+  client(): LanguageClient | undefined;
+}
+
+export async function activate(context: vscode.ExtensionContext): Promise<LoopmarkApi> {
+  const log = vscode.window.createOutputChannel('Loopmark', { log: true });
+  context.subscriptions.push(log);
+  const serverModule = context.asAbsolutePath(path.join('dist', 'server.js'));
+  const serverOptions: ServerOptions = {
+    run: { module: serverModule, transport: TransportKind.stdio },
+    debug: { module: serverModule, transport: TransportKind.stdio, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
+  };
+  const settings = vscode.workspace.getConfiguration('loopmark');
+  const annotator = settings.get<string>('annotator') || undefined;
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: [
+      { scheme: 'file', pattern: '**/*.jsonl' },
+      { scheme: 'file', pattern: '**/loopmark.json' },
+    ],
+    synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/{*.jsonl,loopmark.json}') },
+    initializationOptions: { annotator },
+    outputChannel: log,
+    revealOutputChannelOn: RevealOutputChannelOn.Never,
+    markdown: { isTrusted: false, supportHtml: false },
+    diagnosticPullOptions: { onChange: true, onSave: true, onTabs: false },
+  };
+  client = new LanguageClient('loopmark', 'Loopmark', serverOptions, clientOptions);
+  const lc = client;
+
+  const status = vscode.window.createStatusBarItem('loopmark.status', vscode.StatusBarAlignment.Left, 100);
+  status.name = 'Loopmark';
+  status.command = 'loopmark.nextSample';
+  context.subscriptions.push(status);
+
+  async function updateStatus(): Promise<void> {
+    const editor = vscode.window.activeTextEditor;
+    if (!editor || lc.state !== State.Running) {
+      status.hide();
+      return;
+    }
+    const result = await lc.sendRequest(StatusRequest.type, { uri: editor.document.uri.toString() }).catch(() => null);
+    await vscode.commands.executeCommand('setContext', 'loopmark.isDataset', result !== null);
+    if (!result) {
+      status.hide();
+      return;
+    }
+    status.text = `$(tag) ${result.labeled}/${result.total} labeled`;
+    status.tooltip = `Loopmark · task ${result.task}: ${result.labeled} of ${result.total} samples labeled, ${result.needsReview} to review${result.errors ? `, ${result.errors} invalid lines` : ''}. Click for the next sample to review.`;
+    status.show();
+  }
+
+  async function applyDecision(uri: vscode.Uri, decision: LabelDecision): Promise<void> {
+    const args: ApplyLabelArgs = { uri: uri.toString(), decision };
+    await lc.sendRequest(ExecuteCommandRequest.type, { command: APPLY_LABEL_COMMAND, arguments: [args] });
+  }
+
+  async function sampleAtCursor(): Promise<{ editor: vscode.TextEditor; sample: SampleChoice } | undefined> {
+    const editor = vscode.window.activeTextEditor;
+    if (!editor) return undefined;
+    const sample = await lc.sendRequest(SampleAtRequest.type, { uri: editor.document.uri.toString(), line: editor.selection.active.line });
+    if (!sample) {
+      void vscode.window.showInformationMessage('Loopmark: the cursor is not on a sample of a dataset.');
+      return undefined;
+    }
+    return { editor, sample };
+  }
+
+  const plain = (text: string): string => text.replace(/\$\(/g, '$\u200b('); // no codicon markup from data
+
+  context.subscriptions.push(
+    vscode.commands.registerCommand('loopmark.acceptPrediction', async () => {
+      const at = await sampleAtCursor();
+      if (!at) return;
+      if (at.sample.predictedLabel === undefined) {
+        void vscode.window.showInformationMessage('Loopmark: this sample has no prediction to accept; use "Label Sample" instead.');
+        return;
+      }
+      await applyDecision(at.editor.document.uri, {
+        sampleId: at.sample.sampleId,
+        label: at.sample.predictedLabel,
+        answer: 'accept',
+        source: 'prediction',
+        ...(at.sample.score === undefined ? {} : { score: at.sample.score }),
+      });
+    }),
+    vscode.commands.registerCommand('loopmark.labelSample', async () => {
+      const at = await sampleAtCursor();
+      if (!at) return;
+      const { sample } = at;
+      type Item = vscode.QuickPickItem & { decision: LabelDecision };
+      const withScore = sample.score === undefined ? {} : { score: sample.score };
+      const items: Item[] = sample.labels.map((label) => {
+        const predicted = label.name === sample.predictedLabel;
+        return {
+          label: plain(label.name),
+          description: [predicted ? `predicted ${sample.score?.toFixed(2)}` : '', label.name === sample.currentLabel ? 'current' : ''].filter(Boolean).join(' · '),
+          detail: label.description ? plain(label.description) : undefined,
+          decision: {
+            sampleId: sample.sampleId,
+            label: label.name,
+            answer: 'accept',
+            source: sample.predictedLabel === undefined ? 'manual' : predicted ? 'prediction' : 'correction',
+            ...withScore,
+          },
+        };
+      });
+      items.push({
+        label: 'Skip',
+        description: 'answer: ignore',
+        decision: { sampleId: sample.sampleId, label: sample.predictedLabel ?? '', answer: 'ignore', source: sample.predictedLabel === undefined ? 'manual' : 'prediction', ...withScore },
+      });
+      const picked = await vscode.window.showQuickPick(items, { title: `Label sample ${plain(sample.sampleId)}`, placeHolder: 'Choose a label', matchOnDetail: true });
+      if (picked) await applyDecision(at.editor.document.uri, picked.decision);
+    }),
+    vscode.commands.registerCommand('loopmark.nextSample', async () => {
+      const editor = vscode.window.activeTextEditor;
+      if (!editor) return;
+      const next = await lc.sendRequest(NextSampleRequest.type, { uri: editor.document.uri.toString(), line: editor.selection.active.line });
+      if (!next) {
+        void vscode.window.showInformationMessage('Loopmark: no sample left to review here.');
+        return;
+      }
+      const document = await vscode.workspace.openTextDocument(vscode.Uri.parse(next.uri));
+      const target = await vscode.window.showTextDocument(document);
+      const range = new vscode.Range(next.line, next.character, next.line, next.endCharacter);
+      target.selection = new vscode.Selection(range.start, range.start);
+      target.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+    }),
+    vscode.commands.registerCommand('loopmark.writeConfig', async () => {
+      const folder = vscode.workspace.workspaceFolders?.[0];
+      if (!folder) return;
+      const result = await lc.sendRequest(InferredConfigRequest.type, { folderUri: folder.uri.toString() });
+      if (!result) return;
+      const uri = vscode.Uri.parse(result.uri);
+      const exists = await vscode.workspace.fs.stat(uri).then(() => true, () => false);
+      if (exists) {
+        const choice = await vscode.window.showWarningMessage('loopmark.json already exists. Replace it with the inferred configuration?', { modal: true }, 'Replace');
+        if (choice !== 'Replace') return;
+      }
+      await vscode.workspace.fs.writeFile(uri, Buffer.from(result.text, 'utf8'));
+      await vscode.window.showTextDocument(uri);
+    }),
+    vscode.commands.registerCommand('loopmark.showOutput', () => log.show()),
+    vscode.window.onDidChangeActiveTextEditor(() => void updateStatus()),
+    lc.onNotification(LabelsChangedNotification.type, () => void updateStatus()),
+    lc.onDidChangeState((event) => {
+      if (event.newState === State.Running) void updateStatus();
+    }),
+  );
+
+  await lc.start();
+  await updateStatus();
+  return { client: () => client };
+}
+
+export async function deactivate(): Promise<void> {
+  await client?.stop();
+  client = undefined;
+}

@@ -1,0 +1,80 @@
+// The `loopmark` command: the language server over stdio, and the same core for CI and scripts.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Command, Option } from 'commander';
+import { CONFIG_FILE } from './core/config';
+import { Project } from './core/project';
+import { datasetStats, formatStats } from './core/stats';
+
+/** The workspace root of a file: the nearest folder above it with a loopmark.json, else its git root, else cwd. */
+export function findRoot(start: string): string {
+  let dir = path.resolve(start);
+  if (fs.existsSync(dir) && fs.statSync(dir).isFile()) dir = path.dirname(dir);
+  let gitRoot: string | undefined;
+  for (let d = dir; ; d = path.dirname(d)) {
+    if (fs.existsSync(path.join(d, CONFIG_FILE))) return d;
+    if (!gitRoot && fs.existsSync(path.join(d, '.git'))) gitRoot = d;
+    if (path.dirname(d) === d) break;
+  }
+  return gitRoot ?? process.cwd();
+}
+
+function fail(message: string): never {
+  process.stderr.write(`loopmark: ${message}\n`);
+  process.exit(2);
+}
+
+function projectFor(dataset: string, options: { root?: string; annotator?: string }): { project: Project; file: string } {
+  const file = path.resolve(dataset);
+  if (!fs.existsSync(file)) fail(`${dataset}: no such file`);
+  const root = options.root ? path.resolve(options.root) : findRoot(file);
+  const project = new Project({ root, ...(options.annotator ? { annotator: options.annotator } : {}) });
+  for (const p of project.config.problems) process.stderr.write(`${path.join(root, CONFIG_FILE)}:${p.line + 1}: ${p.message}\n`);
+  if (!project.entry(file)) fail(`${dataset} is not a dataset of any task in ${root} (check "files" in loopmark.json, and that records have the text field)`);
+  return { project, file };
+}
+
+export function buildCli(): Command {
+  const program = new Command('loopmark')
+    .description('Human-in-the-loop annotation: predictions as diagnostics, labels as plain files in git.')
+    .showHelpAfterError();
+  const rootOption = new Option('--root <folder>', 'workspace folder (default: nearest folder with loopmark.json, else the git root)');
+  const annotatorOption = new Option('--annotator <name>', 'who is labeling (default: git config user.email)');
+
+  program
+    .command('lsp')
+    .description('run the language server (for any LSP editor)')
+    .option('--stdio', 'talk LSP over stdin/stdout (the only transport)')
+    .addOption(annotatorOption)
+    .action((options: { annotator?: string }) => {
+      if (!process.argv.includes('--stdio')) process.argv.push('--stdio');
+      // Loaded here so `loopmark stats` does not pay for the LSP library.
+      const { startServer } = require('./server') as typeof import('./server');
+      const { createConnection, ProposedFeatures } = require('vscode-languageserver/node') as typeof import('vscode-languageserver/node');
+      startServer(createConnection(ProposedFeatures.all), options.annotator ? { annotator: options.annotator } : {});
+    });
+
+  program
+    .command('stats')
+    .description('count samples, labels per label and per answer')
+    .argument('<dataset...>', 'dataset files (.jsonl)')
+    .option('--json', 'print JSON for machines')
+    .addOption(rootOption)
+    .addOption(annotatorOption)
+    .action((datasets: string[], options: { json?: boolean; root?: string; annotator?: string }) => {
+      const results = datasets.map((dataset) => {
+        const { project, file } = projectFor(dataset, options);
+        return { dataset, ...datasetStats(project, file) };
+      });
+      if (options.json) process.stdout.write(`${JSON.stringify(results.length === 1 ? results[0] : results, null, 2)}\n`);
+      else process.stdout.write(results.map((r) => formatStats(r.dataset, r)).join('\n'));
+    });
+
+  return program;
+}
+
+if (require.main === module) {
+  buildCli()
+    .parseAsync(process.argv)
+    .catch((error: unknown) => fail((error as Error).message));
+}

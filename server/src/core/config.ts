@@ -1,0 +1,162 @@
+// loopmark.json: parsed with positions (so errors point at the right line), validated against the
+// same JSON schema the extension contributes to VS Code, and resolved into tasks with defaults.
+import Ajv from 'ajv';
+import * as jsonc from 'jsonc-parser';
+import picomatch from 'picomatch';
+import schema from '../../../schemas/loopmark.schema.json';
+import type { LabelDef, LineProblem, QueueStrategy, Task, TaskKind } from './types';
+
+export const CONFIG_FILE = 'loopmark.json';
+export const DEFAULT_LABEL_FILE = '${dir}/${name}.labels.jsonl';
+export const DEFAULT_PREDICTIONS_FILE = '${dir}/${name}.predictions.jsonl';
+
+export interface Config {
+  tasks: Task[];
+  annotator?: string;
+  problems: LineProblem[];
+  /** False when there was no loopmark.json and the task was inferred. */
+  declared: boolean;
+}
+
+const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+
+function offsetToProblem(text: string, offset: number, length: number, message: string): LineProblem {
+  let line = 0;
+  let lineStart = 0;
+  for (let i = 0; i < offset && i < text.length; i++) {
+    if (text.charCodeAt(i) === 10) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  return { line, start: offset - lineStart, end: offset - lineStart + Math.max(1, length), message };
+}
+
+function pointerToPath(pointer: string): (string | number)[] {
+  if (!pointer) return [];
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((part) => (/^\d+$/.test(part) ? Number(part) : part));
+}
+
+/** The task every bare `*.jsonl` with a `text` field gets when there is no loopmark.json. */
+export function inferredTask(labels: LabelDef[] = []): Task {
+  return resolveTask({ name: 'default', files: ['**/*.jsonl'], labels }, true);
+}
+
+function resolveTask(raw: Record<string, any>, inferred: boolean): Task {
+  const labels: LabelDef[] = (raw['labels'] ?? []).map((l: string | LabelDef) =>
+    typeof l === 'string' ? { name: l } : { name: l.name, ...(l.description ? { description: l.description } : {}) },
+  );
+  return {
+    name: raw['name'],
+    kind: (raw['kind'] ?? 'classify') as TaskKind,
+    files: raw['files'],
+    labels,
+    textField: raw['textField'] ?? 'text',
+    idField: raw['idField'] ?? 'id',
+    threshold: raw['threshold'] ?? 0.8,
+    multiLabel: raw['multiLabel'] ?? false,
+    labelFile: raw['labelFile'] ?? DEFAULT_LABEL_FILE,
+    predictionsFile: raw['predictionsFile'] ?? DEFAULT_PREDICTIONS_FILE,
+    prefer: raw['prefer'] ?? 'file',
+    model: { enabled: raw['model']?.['enabled'] ?? true, minExamplesPerLabel: raw['model']?.['minExamplesPerLabel'] ?? 3 },
+    queue: { strategy: (raw['queue']?.['strategy'] ?? 'uncertainty') as QueueStrategy },
+    inferred,
+  };
+}
+
+/**
+ * Parses loopmark.json text. Syntax and schema errors become problems with line and column;
+ * a config with errors still yields the tasks that are valid, so one typo does not stop labeling.
+ */
+export function parseConfig(text: string): Config {
+  const problems: LineProblem[] = [];
+  const syntaxErrors: jsonc.ParseError[] = [];
+  const value = jsonc.parse(text, syntaxErrors, { allowTrailingComma: false, disallowComments: false });
+  for (const e of syntaxErrors) {
+    problems.push(offsetToProblem(text, e.offset, e.length, `loopmark.json: ${jsonc.printParseErrorCode(e.error)}`));
+  }
+  if (syntaxErrors.length > 0 && (value === undefined || typeof value !== 'object')) {
+    return { tasks: [], problems, declared: true };
+  }
+  const tree = jsonc.parseTree(text);
+  const badTasks = new Set<number>();
+  if (!validate(value)) {
+    for (const error of validate.errors ?? []) {
+      const path = pointerToPath(error.instancePath);
+      if (path[0] === 'tasks' && typeof path[1] === 'number') badTasks.add(path[1]);
+      let node = tree ? jsonc.findNodeAtLocation(tree, path) : undefined;
+      let message = `loopmark.json: ${error.instancePath || '/'} ${error.message ?? 'is invalid'}`;
+      if (error.keyword === 'additionalProperty' || error.keyword === 'additionalProperties') {
+        const extra = (error.params as { additionalProperty: string }).additionalProperty;
+        message = `loopmark.json: unknown field "${extra}" in ${error.instancePath || 'the top level'}`;
+        const propNode = tree ? jsonc.findNodeAtLocation(tree, [...path, extra]) : undefined;
+        node = propNode?.parent?.children?.[0] ?? node;
+      }
+      if (error.keyword === 'oneOf' || error.keyword === 'if') continue;
+      const offset = node?.offset ?? 0;
+      problems.push(offsetToProblem(text, offset, node?.length ?? 1, message));
+    }
+  }
+  const rawTasks: unknown[] = Array.isArray(value?.tasks) ? value.tasks : [];
+  const tasks: Task[] = [];
+  rawTasks.forEach((raw, index) => {
+    if (badTasks.has(index) || raw === null || typeof raw !== 'object') return;
+    tasks.push(resolveTask(raw as Record<string, unknown>, false));
+  });
+  const config: Config = { tasks, problems, declared: true };
+  if (typeof value?.annotator === 'string') config.annotator = value.annotator;
+  return config;
+}
+
+/** Files that hold labels or predictions are never datasets themselves. */
+export function isSidecar(relativePath: string): boolean {
+  return /\.(labels|predictions)\.jsonl$/.test(relativePath);
+}
+
+const matchers = new WeakMap<Task, (path: string) => boolean>();
+
+/** The task a dataset belongs to (first match), given its path relative to the workspace root. */
+export function taskFor(tasks: readonly Task[], relativePath: string): Task | undefined {
+  if (isSidecar(relativePath)) return undefined;
+  const normalized = relativePath.replace(/\\/g, '/');
+  return tasks.find((task) => {
+    let match = matchers.get(task);
+    if (!match) {
+      match = picomatch(task.files, { dot: false });
+      matchers.set(task, match);
+    }
+    return match(normalized);
+  });
+}
+
+/** Expands `${dir}` and `${name}` in a label or predictions file template for a dataset path. */
+export function expandTemplate(template: string, datasetRelativePath: string): string {
+  const normalized = datasetRelativePath.replace(/\\/g, '/');
+  const slash = normalized.lastIndexOf('/');
+  const dir = slash < 0 ? '.' : normalized.slice(0, slash);
+  const file = normalized.slice(slash + 1);
+  const name = file.replace(/\.jsonl$/i, '');
+  const expanded = template.replace(/\$\{dir\}/g, dir).replace(/\$\{name\}/g, name);
+  return expanded.replace(/^\.\//, '');
+}
+
+/** The text of a loopmark.json for the given tasks, for the "write inferred config" command. */
+export function configText(tasks: readonly Task[]): string {
+  const out = {
+    tasks: tasks.map((t) => ({
+      name: t.name,
+      kind: t.kind,
+      files: t.files,
+      labels: t.labels.map((l) => (l.description ? { name: l.name, description: l.description } : { name: l.name, description: '' })),
+      textField: t.textField,
+      idField: t.idField,
+      threshold: t.threshold,
+      labelFile: t.labelFile,
+    })),
+  };
+  return `${JSON.stringify(out, null, 2)}\n`;
+}

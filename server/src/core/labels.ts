@@ -1,0 +1,212 @@
+// Label files: one JSON object per line, written by appending (durable, safe with several writers)
+// and compacted to a canonical order (sorted, fixed key order, LF) so that git diffs stay small.
+import * as fs from 'node:fs';
+import { appendDurable, withFileLock, writeFileAtomic } from './fsutil';
+import { isBlank, jsonErrorPosition } from './jsonl';
+import type { Answer, LabelRecord, LabelSource, LabelTarget, LineProblem } from './types';
+
+const ANSWERS: readonly Answer[] = ['accept', 'reject', 'ignore'];
+const SOURCES: readonly LabelSource[] = ['prediction', 'correction', 'manual'];
+
+function targetKey(target: LabelTarget | undefined): string {
+  if (!target) return '';
+  return target.kind === 'span' ? `span:${target.start}:${target.end}` : `turn:${target.index}`;
+}
+
+/** Two records with the same key are the same decision; the later one replaces the earlier. */
+export function labelKey(record: Pick<LabelRecord, 'id' | 'annotator' | 'target'>): string {
+  return `${record.id}\u0000${targetKey(record.target)}\u0000${record.annotator}`;
+}
+
+/** Serializes a record with a fixed key order, so equal records are equal bytes. */
+export function serializeLabel(record: LabelRecord): string {
+  const ordered: Record<string, unknown> = { id: record.id };
+  if (record.target) {
+    ordered['target'] = record.target.kind === 'span'
+      ? { kind: 'span', start: record.target.start, end: record.target.end }
+      : { kind: 'turn', index: record.target.index };
+  }
+  ordered['label'] = record.label;
+  ordered['answer'] = record.answer;
+  ordered['source'] = record.source;
+  if (record.score !== undefined) ordered['score'] = record.score;
+  ordered['annotator'] = record.annotator;
+  ordered['time'] = record.time;
+  return JSON.stringify(ordered);
+}
+
+function compareRecords(a: LabelRecord, b: LabelRecord): number {
+  if (a.id !== b.id) return a.id < b.id ? -1 : 1;
+  const ta = targetKey(a.target);
+  const tb = targetKey(b.target);
+  if (ta !== tb) return ta < tb ? -1 : 1;
+  if (a.annotator !== b.annotator) return a.annotator < b.annotator ? -1 : 1;
+  return 0;
+}
+
+/** The canonical text of a set of records: sorted by id, target and annotator; LF; final newline. */
+export function canonicalLabelText(records: Iterable<LabelRecord>): string {
+  const sorted = [...records].sort(compareRecords);
+  return sorted.length === 0 ? '' : `${sorted.map(serializeLabel).join('\n')}\n`;
+}
+
+function validTarget(value: unknown): LabelTarget | undefined | false {
+  if (value === undefined) return undefined;
+  if (value === null || typeof value !== 'object') return false;
+  const t = value as Record<string, unknown>;
+  if (t['kind'] === 'span' && Number.isInteger(t['start']) && Number.isInteger(t['end'])) {
+    return { kind: 'span', start: t['start'] as number, end: t['end'] as number };
+  }
+  if (t['kind'] === 'turn' && Number.isInteger(t['index'])) return { kind: 'turn', index: t['index'] as number };
+  return false;
+}
+
+/** Validates one parsed line of a label file; returns the record or what is wrong with it. */
+export function toLabelRecord(value: unknown): LabelRecord | string {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'Expected a JSON object';
+  const v = value as Record<string, unknown>;
+  if (typeof v['id'] !== 'string' || v['id'] === '') return '"id" must be a non-empty string';
+  if (typeof v['label'] !== 'string') return '"label" must be a string';
+  if (!ANSWERS.includes(v['answer'] as Answer)) return `"answer" must be one of ${ANSWERS.join(', ')}`;
+  if (typeof v['annotator'] !== 'string') return '"annotator" must be a string';
+  if (typeof v['time'] !== 'string') return '"time" must be an ISO 8601 string';
+  const source = v['source'] ?? 'manual';
+  if (!SOURCES.includes(source as LabelSource)) return `"source" must be one of ${SOURCES.join(', ')}`;
+  const target = validTarget(v['target']);
+  if (target === false) return '"target" must be {"kind": "span", "start", "end"} or {"kind": "turn", "index"}';
+  const record: LabelRecord = {
+    id: v['id'],
+    label: v['label'],
+    answer: v['answer'] as Answer,
+    annotator: v['annotator'],
+    time: v['time'],
+    source: source as LabelSource,
+  };
+  if (typeof v['score'] === 'number' && Number.isFinite(v['score'])) record.score = v['score'];
+  if (target) record.target = target;
+  return record;
+}
+
+export interface ParsedLabels {
+  /** The latest record per key, in file order. */
+  records: Map<string, LabelRecord>;
+  problems: LineProblem[];
+  /** True when the text is exactly the canonical text of its records. */
+  canonical: boolean;
+}
+
+/** Parses a label file. Bad lines become problems with their line number; good lines still load. */
+export function parseLabels(text: string): ParsedLabels {
+  const records = new Map<string, LabelRecord>();
+  const problems: LineProblem[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (isBlank(line)) continue;
+    if (/^(<<<<<<<|=======|>>>>>>>|\|\|\|\|\|\|\|)/.test(line)) {
+      problems.push({ line: i, message: 'Unresolved git merge conflict marker: resolve the conflict, keeping one line per sample and annotator' });
+      continue;
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch (error) {
+      const start = jsonErrorPosition(error);
+      problems.push({ line: i, ...(start === undefined ? {} : { start }), message: `Not valid JSON: ${(error as Error).message}` });
+      continue;
+    }
+    const record = toLabelRecord(value);
+    if (typeof record === 'string') {
+      problems.push({ line: i, message: `Not a label record: ${record}` });
+      continue;
+    }
+    const key = labelKey(record);
+    records.delete(key); // keep file order of the latest occurrence
+    records.set(key, record);
+  }
+  const canonical = problems.length === 0 && text === canonicalLabelText(records.values());
+  return { records, problems, canonical };
+}
+
+function readIfExists(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    throw error;
+  }
+}
+
+/**
+ * A label file on disk. Every write holds the file's lock. `append` is durable when it returns;
+ * `compact` rewrites the file canonically but never when any line fails to parse.
+ */
+export class LabelFile {
+  constructor(readonly path: string) {}
+
+  read(): ParsedLabels {
+    return parseLabels(readIfExists(this.path));
+  }
+
+  append(records: readonly LabelRecord[]): void {
+    if (records.length === 0) return;
+    const text = `${records.map(serializeLabel).join('\n')}\n`;
+    withFileLock(this.path, () => appendDurable(this.path, text));
+  }
+
+  /** Rewrites the file in canonical order. Returns false (and writes nothing) when a line is unparseable. */
+  compact(): { written: boolean; parsed: ParsedLabels } {
+    return withFileLock(this.path, () => {
+      const parsed = parseLabels(readIfExists(this.path));
+      if (parsed.problems.length > 0 || parsed.canonical) return { written: false, parsed };
+      writeFileAtomic(this.path, canonicalLabelText(parsed.records.values()));
+      return { written: true, parsed };
+    });
+  }
+}
+
+/** In-memory view of labels by sample id, for the analysis. */
+export class LabelIndex {
+  private bySample = new Map<string, LabelRecord[]>();
+  size = 0;
+
+  constructor(records: Iterable<LabelRecord> = []) {
+    for (const record of records) this.put(record);
+  }
+
+  put(record: LabelRecord): void {
+    const list = this.bySample.get(record.id);
+    const key = labelKey(record);
+    if (!list) {
+      this.bySample.set(record.id, [record]);
+      this.size++;
+      return;
+    }
+    const at = list.findIndex((r) => labelKey(r) === key);
+    if (at >= 0) list[at] = record;
+    else {
+      list.push(record);
+      this.size++;
+    }
+  }
+
+  /** Every annotator's decisions on a sample. */
+  of(id: string): readonly LabelRecord[] {
+    return this.bySample.get(id) ?? [];
+  }
+
+  /** The decision that counts for review: the given annotator's own, else the latest by anyone. */
+  current(id: string, annotator?: string): LabelRecord | undefined {
+    const list = this.bySample.get(id);
+    if (!list || list.length === 0) return undefined;
+    const own = annotator ? list.find((r) => r.annotator === annotator && !r.target) : undefined;
+    if (own) return own;
+    let latest: LabelRecord | undefined;
+    for (const r of list) if (!r.target && (!latest || r.time > latest.time)) latest = r;
+    return latest;
+  }
+
+  all(): IterableIterator<LabelRecord[]> {
+    return this.bySample.values();
+  }
+}

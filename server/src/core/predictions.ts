@@ -1,0 +1,90 @@
+// Predictions that come with the data: inside a record (Loopmark's own shape or Label Studio's) or
+// in a sidecar file of {"id", "label", "score"} lines.
+import { isBlank, jsonErrorPosition } from './jsonl';
+import type { LineProblem, Prediction } from './types';
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function asScore(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= 1 ? value : undefined;
+}
+
+/**
+ * The prediction carried by a record, if any:
+ * - `"prediction": {"label": "positive", "score": 0.55}` (Loopmark's shape);
+ * - `"predictions": [{"result": [{"value": {"choices": ["positive"]}}], "score": 0.55, "model_version": "v1"}]`
+ *   (Label Studio's task shape; the best-scored prediction wins, a result's own score overrides).
+ * A shape that is present but unusable gives a problem message instead.
+ */
+export function predictionFromRecord(record: Record<string, unknown>): { prediction?: Prediction; problem?: string } {
+  const own = record['prediction'];
+  if (own !== undefined) {
+    if (!isObject(own) || typeof own['label'] !== 'string') {
+      return { problem: '"prediction" must be an object like {"label": "positive", "score": 0.55}' };
+    }
+    const score = own['score'] === undefined ? 1 : asScore(own['score']);
+    if (score === undefined) return { problem: '"prediction.score" must be a number between 0 and 1' };
+    const prediction: Prediction = { label: own['label'], score, origin: 'file' };
+    if (typeof own['model_version'] === 'string') prediction.modelVersion = own['model_version'];
+    return { prediction };
+  }
+  const studio = record['predictions'];
+  if (studio === undefined) return {};
+  if (!Array.isArray(studio)) return { problem: '"predictions" must be a list (Label Studio shape)' };
+  let best: Prediction | undefined;
+  for (const entry of studio) {
+    if (!isObject(entry) || !Array.isArray(entry['result'])) continue;
+    for (const result of entry['result']) {
+      if (!isObject(result) || !isObject(result['value'])) continue;
+      const choices = result['value']['choices'];
+      if (!Array.isArray(choices) || typeof choices[0] !== 'string') continue;
+      const score = asScore(result['score']) ?? asScore(entry['score']) ?? 1;
+      if (!best || score > best.score) {
+        best = { label: choices[0], score, origin: 'file' };
+        if (typeof entry['model_version'] === 'string') best.modelVersion = entry['model_version'];
+      }
+    }
+  }
+  return best ? { prediction: best } : { problem: '"predictions" has no result with "value.choices"' };
+}
+
+export interface PredictionFile {
+  byId: Map<string, Prediction>;
+  problems: LineProblem[];
+}
+
+/** Parses a predictions sidecar: one {"id", "label", "score"} object per line; later lines win. */
+export function parsePredictionFile(text: string): PredictionFile {
+  const byId = new Map<string, Prediction>();
+  const problems: LineProblem[] = [];
+  const lines = text.split(/\r\n|\r|\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (isBlank(line)) continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch (error) {
+      const start = jsonErrorPosition(error);
+      problems.push({ line: i, ...(start === undefined ? {} : { start }), message: `Not valid JSON: ${(error as Error).message}` });
+      continue;
+    }
+    if (!isObject(value)) {
+      problems.push({ line: i, message: 'Expected an object like {"id": "...", "label": "...", "score": 0.9}' });
+      continue;
+    }
+    const id = value['id'];
+    const label = value['label'];
+    const score = value['score'] === undefined ? 1 : asScore(value['score']);
+    if ((typeof id !== 'string' && typeof id !== 'number') || typeof label !== 'string' || score === undefined) {
+      problems.push({ line: i, message: 'Expected "id" (string or number), "label" (string) and "score" (0 to 1)' });
+      continue;
+    }
+    const prediction: Prediction = { label, score, origin: 'file' };
+    if (typeof value['model_version'] === 'string') prediction.modelVersion = value['model_version'];
+    byId.set(String(id), prediction);
+  }
+  return { byId, problems };
+}

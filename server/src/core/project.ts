@@ -1,0 +1,489 @@
+// The language service of one workspace folder: its config, datasets, label files and predictions.
+// Pure of LSP and `vscode`: the server wires documents into it, the CLI drives it from disk.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { globSync } from 'tinyglobby';
+import { assessSample, type Finding, type LabelDecision } from './analysis';
+import { resolveAnnotator } from './annotator';
+import { CONFIG_FILE, expandTemplate, inferredTask, parseConfig, taskFor, type Config } from './config';
+import { Dataset, type LineEdit, type Sample } from './dataset';
+import { LabelFile, LabelIndex } from './labels';
+import { resolveInside, toRelative } from './paths';
+import { parsePredictionFile, type PredictionFile } from './predictions';
+import type { LabelDef, LabelRecord, LineProblem, Prediction, Task } from './types';
+
+export interface DatasetEntry {
+  path: string;
+  relativePath: string;
+  task: Task;
+  dataset: Dataset;
+  /** Held open by an editor (its text comes from the editor, not the disk). */
+  open: boolean;
+  labelPath: string;
+  predictionsPath: string;
+}
+
+interface LabelStore {
+  file: LabelFile;
+  index: LabelIndex;
+  problems: LineProblem[];
+  /** Size and mtime of the file after our last read or write, to skip re-reading our own writes. */
+  seen: { size: number; mtimeMs: number } | undefined;
+  version: number;
+}
+
+interface PredictionStore {
+  file: PredictionFile;
+  seen: { size: number; mtimeMs: number } | undefined;
+}
+
+/** A predictor other than the file: the embedded model, or an external one. */
+export interface Predictor {
+  predict(task: Task, sample: Sample): Prediction | undefined;
+}
+
+/** Thrown out of a long computation when its requester no longer wants the answer. */
+export class CancelledError extends Error {
+  constructor() {
+    super('cancelled');
+  }
+}
+
+export interface ProjectOptions {
+  root: string;
+  /** Explicit annotator (setting or flag); otherwise git's user.email. */
+  annotator?: string;
+  now?: () => Date;
+}
+
+export interface DatasetStatus {
+  task: string;
+  total: number;
+  labeled: number;
+  needsReview: number;
+  errors: number;
+}
+
+export interface FindingsResult {
+  findings: Finding[];
+  /** Samples with a finding that were left out to stay within the limit. */
+  omitted: number;
+}
+
+export interface SampleInfo {
+  sample: Sample;
+  line: number;
+  task: Task;
+  labels: readonly LabelRecord[];
+  current?: LabelRecord;
+  filePrediction?: Prediction;
+  modelPrediction?: Prediction;
+  shown?: Prediction;
+  guideline?: LabelDef;
+}
+
+function statOf(file: string): { size: number; mtimeMs: number } | undefined {
+  try {
+    const s = fs.statSync(file);
+    return { size: s.size, mtimeMs: s.mtimeMs };
+  } catch {
+    return undefined;
+  }
+}
+
+function sameStat(a: { size: number; mtimeMs: number } | undefined, b: { size: number; mtimeMs: number } | undefined): boolean {
+  return a === b || (a !== undefined && b !== undefined && a.size === b.size && a.mtimeMs === b.mtimeMs);
+}
+
+export class Project {
+  readonly root: string;
+  config: Config;
+  annotator: string;
+  predictor: Predictor | undefined;
+  private readonly now: () => Date;
+  private readonly annotatorOverride: string | undefined;
+  private datasets = new Map<string, DatasetEntry>();
+  private labelStores = new Map<string, LabelStore>();
+  private predictionStores = new Map<string, PredictionStore>();
+  private configText: string | undefined;
+
+  constructor(options: ProjectOptions) {
+    this.root = path.resolve(options.root);
+    this.now = options.now ?? (() => new Date());
+    this.annotatorOverride = options.annotator;
+    this.config = this.readConfig();
+    this.annotator = resolveAnnotator(this.root, this.annotatorOverride ?? this.config.annotator);
+  }
+
+  // ---- configuration ----
+
+  get configPath(): string {
+    return path.join(this.root, CONFIG_FILE);
+  }
+
+  private readConfig(text?: string): Config {
+    if (text === undefined) {
+      try {
+        text = fs.readFileSync(this.configPath, 'utf8');
+      } catch {
+        this.configText = undefined;
+        return { tasks: [inferredTask()], problems: [], declared: false };
+      }
+    }
+    this.configText = text;
+    return parseConfig(text);
+  }
+
+  /** Re-reads loopmark.json (from `text` when an editor holds it). Returns true when tasks changed. */
+  reloadConfig(text?: string): boolean {
+    if (text !== undefined && text === this.configText) return false;
+    this.config = this.readConfig(text);
+    this.annotator = resolveAnnotator(this.root, this.annotatorOverride ?? this.config.annotator);
+    for (const [file, entry] of this.datasets) {
+      const task = taskFor(this.config.tasks, entry.relativePath);
+      if (!task) {
+        this.datasets.delete(file);
+        continue;
+      }
+      this.bindTask(entry, task);
+    }
+    return true;
+  }
+
+  private bindTask(entry: DatasetEntry, task: Task): void {
+    entry.task = task;
+    entry.dataset.setFields({ textField: task.textField, idField: task.idField });
+    entry.labelPath = this.resolveSidecar(task.labelFile, entry.relativePath);
+    entry.predictionsPath = this.resolveSidecar(task.predictionsFile, entry.relativePath);
+  }
+
+  private resolveSidecar(template: string, relativePath: string): string {
+    return resolveInside(this.root, expandTemplate(template, relativePath));
+  }
+
+  /** The task of a file, or undefined when it is not a dataset of this workspace. */
+  taskOf(file: string): Task | undefined {
+    const rel = toRelative(this.root, file);
+    if (rel.startsWith('..')) return undefined;
+    return taskFor(this.config.tasks, rel);
+  }
+
+  // ---- datasets ----
+
+  /** Every dataset file on disk that a task matches. */
+  datasetFiles(): string[] {
+    const patterns = this.config.tasks.flatMap((t) => t.files);
+    if (patterns.length === 0) return [];
+    const found = globSync(patterns, {
+      cwd: this.root,
+      absolute: true,
+      ignore: ['**/node_modules/**', '**/.git/**', '**/.vscode-test/**', '**/*.labels.jsonl', '**/*.predictions.jsonl'],
+      followSymbolicLinks: false,
+    });
+    return found.map((f) => path.resolve(f)).filter((f) => this.taskOf(f) !== undefined).sort();
+  }
+
+  private createEntry(file: string, text: string, open: boolean): DatasetEntry | undefined {
+    const task = this.taskOf(file);
+    if (!task) return undefined;
+    const relativePath = toRelative(this.root, file);
+    const dataset = new Dataset(text, { textField: task.textField, idField: task.idField });
+    if (task.inferred && !looksLikeDataset(dataset)) return undefined;
+    const entry: DatasetEntry = { path: file, relativePath, task, dataset, open, labelPath: '', predictionsPath: '' };
+    this.bindTask(entry, task);
+    this.datasets.set(file, entry);
+    return entry;
+  }
+
+  /** An editor opened a file. Returns its dataset entry, or undefined when it is not a dataset. */
+  open(file: string, text: string): DatasetEntry | undefined {
+    const existing = this.datasets.get(file);
+    if (existing) {
+      existing.open = true;
+      existing.dataset.replaceAll(text);
+      return existing;
+    }
+    return this.createEntry(file, text, true);
+  }
+
+  change(file: string, edits: readonly LineEdit[]): void {
+    const entry = this.datasets.get(file);
+    if (!entry) return;
+    for (const edit of edits) entry.dataset.applyEdit(edit);
+  }
+
+  replace(file: string, text: string): void {
+    this.datasets.get(file)?.dataset.replaceAll(text);
+  }
+
+  /** The editor closed the file: from now on the disk is the truth. */
+  close(file: string): void {
+    const entry = this.datasets.get(file);
+    if (entry) this.datasets.delete(file);
+  }
+
+  /** The dataset entry of a file: the open document's, else read from disk. */
+  entry(file: string): DatasetEntry | undefined {
+    const existing = this.datasets.get(file);
+    if (existing) return existing;
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch {
+      return undefined;
+    }
+    return this.createEntry(file, text, false);
+  }
+
+  /** A dataset changed on disk (watcher): drop the cached copy unless an editor holds it. */
+  invalidate(file: string): void {
+    const entry = this.datasets.get(file);
+    if (entry && !entry.open) this.datasets.delete(file);
+    const store = this.labelStores.get(file);
+    if (store && !sameStat(store.seen, statOf(file))) this.labelStores.delete(file);
+    const predictions = this.predictionStores.get(file);
+    if (predictions && !sameStat(predictions.seen, statOf(file))) this.predictionStores.delete(file);
+  }
+
+  // ---- labels and predictions ----
+
+  labelStore(labelPath: string): LabelStore {
+    let store = this.labelStores.get(labelPath);
+    if (!store) {
+      const file = new LabelFile(labelPath);
+      const seen = statOf(labelPath);
+      const parsed = file.read();
+      store = { file, index: new LabelIndex(parsed.records.values()), problems: parsed.problems, seen, version: 0 };
+      this.labelStores.set(labelPath, store);
+    }
+    return store;
+  }
+
+  private predictionFile(predictionsPath: string): PredictionFile {
+    let store = this.predictionStores.get(predictionsPath);
+    if (!store) {
+      const seen = statOf(predictionsPath);
+      let text = '';
+      try {
+        text = fs.readFileSync(predictionsPath, 'utf8');
+      } catch {
+        // no sidecar: predictions come from the records or the model
+      }
+      store = { file: parsePredictionFile(text), seen };
+      this.predictionStores.set(predictionsPath, store);
+    }
+    return store.file;
+  }
+
+  /** The file's prediction (record first, then sidecar) and the predictor's, and which one is shown. */
+  predictions(entry: DatasetEntry, sample: Sample): { file?: Prediction; model?: Prediction; shown?: Prediction } {
+    const file = sample.prediction ?? this.predictionFile(entry.predictionsPath).byId.get(sample.id);
+    const model = entry.task.model.enabled ? this.predictor?.predict(entry.task, sample) : undefined;
+    const shown = entry.task.prefer === 'model' ? (model ?? file) : (file ?? model);
+    return { ...(file ? { file } : {}), ...(model ? { model } : {}), ...(shown ? { shown } : {}) };
+  }
+
+  /** The label set: declared, or for an inferred task every label seen in predictions and labels. */
+  labelSet(entry: DatasetEntry): LabelDef[] {
+    if (!entry.task.inferred) return entry.task.labels;
+    const names = new Set<string>();
+    for (const list of this.labelStore(entry.labelPath).index.all()) for (const r of list) if (r.answer !== 'ignore' && r.label) names.add(r.label);
+    for (const p of this.predictionFile(entry.predictionsPath).byId.values()) names.add(p.label);
+    const { dataset } = entry;
+    for (let line = 0; line < dataset.lineCount; line++) {
+      const p = dataset.sampleAt(line)?.prediction;
+      if (p) names.add(p.label);
+    }
+    return [...names].sort().map((name) => ({ name }));
+  }
+
+  /** The task with its effective label set (inferred tasks learn theirs from the data). */
+  effectiveTask(entry: DatasetEntry): Task {
+    return entry.task.inferred ? { ...entry.task, labels: this.labelSet(entry) } : entry.task;
+  }
+
+  /** Writes a decision durably to the label file and returns the record written. */
+  applyLabel(file: string, decision: LabelDecision): LabelRecord {
+    const entry = this.entry(file);
+    if (!entry) throw new Error(`${file} is not a dataset of this workspace`);
+    if (entry.dataset.linesOf(decision.sampleId).length === 0) {
+      throw new Error(`No sample with id '${decision.sampleId}' in ${entry.relativePath}; it may have been edited or deleted`);
+    }
+    const record: LabelRecord = {
+      id: decision.sampleId,
+      label: decision.label,
+      answer: decision.answer,
+      annotator: this.annotator,
+      time: this.now().toISOString(),
+      source: decision.source,
+      ...(decision.score === undefined ? {} : { score: decision.score }),
+    };
+    const store = this.labelStore(entry.labelPath);
+    store.file.append([record]);
+    store.index.put(record);
+    store.seen = statOf(entry.labelPath);
+    store.version++;
+    return record;
+  }
+
+  /** Rewrites a label file canonically (sorted, LF); never when a line fails to parse. */
+  compactLabels(labelPath: string): boolean {
+    const store = this.labelStore(labelPath);
+    const { written, parsed } = store.file.compact();
+    store.index = new LabelIndex(parsed.records.values());
+    store.problems = parsed.problems;
+    store.seen = statOf(labelPath);
+    store.version++;
+    return written;
+  }
+
+  // ---- findings ----
+
+  /** Findings for a dataset, at most `max`; lines inside `focus` ranges come first. */
+  findings(
+    file: string,
+    options: { max?: number; focus?: ReadonlyArray<readonly [number, number]>; isCancelled?: () => boolean } = {},
+  ): FindingsResult {
+    const entry = this.entry(file);
+    if (!entry) return { findings: this.fileProblems(file), omitted: 0 };
+    const max = options.max ?? 1000;
+    const task = this.effectiveTask(entry);
+    const labels = this.labelStore(entry.labelPath).index;
+    const { dataset } = entry;
+    const all: Finding[] = [];
+    const ids = dataset.ids();
+    for (let line = 0; line < dataset.lineCount; line++) {
+      if ((line & 2047) === 0 && options.isCancelled?.()) throw new CancelledError();
+      const parsed = dataset.parsedLine(line);
+      if (parsed.kind === 'blank') continue;
+      if (parsed.kind === 'error') {
+        const { code, message } = parsed.error;
+        const lineLength = dataset.lineText(line).length;
+        all.push({ code, severity: 'error', line, start: parsed.error.start ?? 0, end: parsed.error.end ?? lineLength, message });
+        continue;
+      }
+      const { sample } = parsed;
+      const range = (): { start: number; end: number } => dataset.textRange(line);
+      if (parsed.warning) {
+        const r = range();
+        all.push({ code: parsed.warning.code, severity: 'warning', line, ...r, message: parsed.warning.message });
+      }
+      const same = ids.get(sample.id);
+      if (same && same.length > 1 && same[0] !== line) {
+        all.push({
+          code: 'duplicate-id', severity: 'warning', line, ...range(),
+          message: `Duplicate sample id '${sample.id}' (first on line ${same[0]! + 1}): both lines share one label`,
+        });
+      }
+      const label = labels.current(sample.id, this.annotator);
+      const { shown } = this.predictions(entry, sample);
+      if (!label && !shown) continue;
+      const finding = assessSample(task, line, { start: 0, end: 0 }, sample.id, label, shown);
+      if (finding) {
+        const r = range();
+        finding.start = r.start;
+        finding.end = r.end;
+        all.push(finding);
+      }
+    }
+    if (all.length <= max) return { findings: all, omitted: 0 };
+    const focus = options.focus ?? [];
+    const inFocus = (f: Finding): boolean => focus.some(([a, b]) => f.line >= a && f.line <= b);
+    const chosen = all.filter(inFocus).slice(0, max);
+    for (const f of all) {
+      if (chosen.length >= max) break;
+      if (!inFocus(f)) chosen.push(f);
+    }
+    chosen.sort((a, b) => a.line - b.line);
+    return { findings: chosen, omitted: all.length - chosen.length };
+  }
+
+  /** Problems of a file that is not a dataset: loopmark.json, a label file, a predictions file. */
+  fileProblems(file: string): Finding[] {
+    const toFinding = (code: 'config' | 'label-file', p: LineProblem): Finding => ({
+      code, severity: 'error', line: p.line, start: p.start ?? 0, end: p.end ?? Number.MAX_SAFE_INTEGER, message: p.message,
+    });
+    if (file === this.configPath) return this.config.problems.map((p) => toFinding('config', p));
+    if (file.endsWith('.labels.jsonl') || this.isLabelFile(file)) return this.labelStore(file).problems.map((p) => toFinding('label-file', p));
+    if (file.endsWith('.predictions.jsonl')) return this.predictionFile(file).problems.map((p) => toFinding('label-file', p));
+    return [];
+  }
+
+  private isLabelFile(file: string): boolean {
+    for (const entry of this.datasets.values()) if (entry.labelPath === file) return true;
+    return false;
+  }
+
+  // ---- what the editor shows ----
+
+  sampleInfo(file: string, line: number): SampleInfo | undefined {
+    const entry = this.entry(file);
+    const sample = entry?.dataset.sampleAt(line);
+    if (!entry || !sample) return undefined;
+    const index = this.labelStore(entry.labelPath).index;
+    const current = index.current(sample.id, this.annotator);
+    const { file: filePrediction, model: modelPrediction, shown } = this.predictions(entry, sample);
+    const task = this.effectiveTask(entry);
+    const guidelineName = current?.label ?? shown?.label;
+    const guideline = task.labels.find((l) => l.name === guidelineName);
+    return {
+      sample, line, task, labels: index.of(sample.id),
+      ...(current ? { current } : {}),
+      ...(filePrediction ? { filePrediction } : {}),
+      ...(modelPrediction ? { modelPrediction } : {}),
+      ...(shown ? { shown } : {}),
+      ...(guideline ? { guideline } : {}),
+    };
+  }
+
+  status(file: string): DatasetStatus | undefined {
+    const entry = this.entry(file);
+    if (!entry) return undefined;
+    const index = this.labelStore(entry.labelPath).index;
+    const { dataset } = entry;
+    let total = 0;
+    let labeled = 0;
+    let errors = 0;
+    let needsReview = 0;
+    for (let line = 0; line < dataset.lineCount; line++) {
+      const parsed = dataset.parsedLine(line);
+      if (parsed.kind === 'error') errors++;
+      if (parsed.kind !== 'sample') continue;
+      total++;
+      if (index.current(parsed.sample.id, this.annotator)) labeled++;
+      else needsReview++;
+    }
+    return { task: entry.task.name, total, labeled, needsReview, errors };
+  }
+
+  /** The next unlabeled sample after `fromLine` in this file (wrapping), or undefined when all are labeled. */
+  nextUnlabeled(file: string, fromLine: number): number | undefined {
+    const entry = this.entry(file);
+    if (!entry) return undefined;
+    const index = this.labelStore(entry.labelPath).index;
+    const n = entry.dataset.lineCount;
+    for (let k = 1; k <= n; k++) {
+      const line = (fromLine + k) % n;
+      const sample = entry.dataset.sampleAt(line);
+      if (sample && !index.current(sample.id, this.annotator)) return line;
+    }
+    return undefined;
+  }
+
+  /** Every dataset entry currently known (open or read from disk). */
+  entries(): IterableIterator<DatasetEntry> {
+    return this.datasets.values();
+  }
+}
+
+/** For an inferred task, a .jsonl counts as a dataset only when one of its first records has a text. */
+function looksLikeDataset(dataset: Dataset): boolean {
+  let seen = 0;
+  for (let line = 0; line < dataset.lineCount && seen < 20; line++) {
+    const parsed = dataset.parsedLine(line);
+    if (parsed.kind === 'blank') continue;
+    seen++;
+    if (parsed.kind === 'sample') return true;
+  }
+  return seen === 0;
+}

@@ -1,0 +1,71 @@
+// Counts of a dataset's samples and labels, for `loopmark stats` and CI.
+import { toRelative } from './paths';
+import type { Project } from './project';
+
+export interface Stats {
+  task: string;
+  samples: number;
+  labeled: number;
+  unlabeled: number;
+  /** Lines that are not usable samples (invalid JSON, no text...). */
+  invalidLines: number;
+  labelFile: string;
+  /** Decisions per label, split by answer. Every annotator's decisions count. */
+  labels: Record<string, { accept: number; reject: number; ignore: number }>;
+  answers: { accept: number; reject: number; ignore: number };
+  annotators: Record<string, number>;
+}
+
+export function datasetStats(project: Project, file: string): Stats {
+  const entry = project.entry(file);
+  if (!entry) throw new Error(`${file} is not a dataset`);
+  const index = project.labelStore(entry.labelPath).index;
+  const stats: Stats = {
+    task: entry.task.name,
+    samples: 0,
+    labeled: 0,
+    unlabeled: 0,
+    invalidLines: 0,
+    labelFile: toRelative(project.root, entry.labelPath),
+    labels: {},
+    answers: { accept: 0, reject: 0, ignore: 0 },
+    annotators: {},
+  };
+  for (const label of project.effectiveTask(entry).labels) stats.labels[label.name] = { accept: 0, reject: 0, ignore: 0 };
+  const seen = new Set<string>();
+  const { dataset } = entry;
+  for (let line = 0; line < dataset.lineCount; line++) {
+    const parsed = dataset.parsedLine(line);
+    if (parsed.kind === 'error') stats.invalidLines++;
+    if (parsed.kind !== 'sample') continue;
+    stats.samples++;
+    const { id } = parsed.sample;
+    const decisions = index.of(id).filter((r) => !r.target);
+    if (decisions.length > 0) stats.labeled++;
+    else stats.unlabeled++;
+    if (seen.has(id)) continue; // a duplicate id shares its labels; count them once
+    seen.add(id);
+    for (const r of decisions) {
+      const counts = (stats.labels[r.label] ??= { accept: 0, reject: 0, ignore: 0 });
+      counts[r.answer]++;
+      stats.answers[r.answer]++;
+      stats.annotators[r.annotator] = (stats.annotators[r.annotator] ?? 0) + 1;
+    }
+  }
+  return stats;
+}
+
+export function formatStats(name: string, s: Stats): string {
+  const width = Math.max(5, ...Object.keys(s.labels).map((l) => l.length));
+  const rows = Object.entries(s.labels)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([label, c]) => `  ${label.padEnd(width)}  ${String(c.accept).padStart(7)}  ${String(c.reject).padStart(7)}  ${String(c.ignore).padStart(7)}`);
+  return [
+    `${name} (task ${s.task})`,
+    `  samples ${s.samples}, labeled ${s.labeled}, unlabeled ${s.unlabeled}${s.invalidLines ? `, invalid lines ${s.invalidLines}` : ''}`,
+    `  ${'label'.padEnd(width)}  ${'accept'.padStart(7)}  ${'reject'.padStart(7)}  ${'ignore'.padStart(7)}`,
+    ...rows,
+    `  ${'total'.padEnd(width)}  ${String(s.answers.accept).padStart(7)}  ${String(s.answers.reject).padStart(7)}  ${String(s.answers.ignore).padStart(7)}`,
+    '',
+  ].join('\n');
+}

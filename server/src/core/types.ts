@@ -1,0 +1,85 @@
+// The nouns of Loopmark, shared by the server, the CLI and the tests. No `vscode`, no LSP.
+
+/** What a task annotates. Only `classify` is implemented; the others are reserved names. */
+export type TaskKind = 'classify' | 'spans' | 'llm';
+
+/** A label of a task's label set; the description is the annotation guideline. */
+export interface LabelDef {
+  name: string;
+  description?: string;
+}
+
+/** Which prediction wins when a dataset has both file predictions and the embedded model's. */
+export type PredictorPreference = 'file' | 'model';
+
+export type QueueStrategy = 'uncertainty' | 'margin' | 'entropy' | 'disagreement' | 'random' | 'file-order';
+
+/** A task as resolved from loopmark.json (or inferred), with every default filled in. */
+export interface Task {
+  name: string;
+  kind: TaskKind;
+  /** Globs relative to the workspace root, matched against dataset paths. */
+  files: string[];
+  labels: LabelDef[];
+  /** Dotted path of the text in a record. */
+  textField: string;
+  /** Dotted path of the id in a record. */
+  idField: string;
+  /** Below this score an unlabeled sample needs review (Warning); at or above, it is a suggestion. */
+  threshold: number;
+  multiLabel: boolean;
+  /** Template of the label file path, relative to the workspace root. */
+  labelFile: string;
+  /** Template of the predictions sidecar path, relative to the workspace root. */
+  predictionsFile: string;
+  prefer: PredictorPreference;
+  model: { enabled: boolean; minExamplesPerLabel: number };
+  queue: { strategy: QueueStrategy };
+  /** True when no loopmark.json declared this task. */
+  inferred: boolean;
+}
+
+/** What a label belongs to: the whole record (absent), a span of text, or a turn of a conversation. */
+export type LabelTarget =
+  | { kind: 'span'; start: number; end: number }
+  | { kind: 'turn'; index: number };
+
+export type Answer = 'accept' | 'reject' | 'ignore';
+
+/** How the label came about: an accepted prediction, a corrected prediction, or a label with no prediction. */
+export type LabelSource = 'prediction' | 'correction' | 'manual';
+
+/** One line of a label file: one annotator's decision on one sample (or part of it). */
+export interface LabelRecord {
+  id: string;
+  label: string;
+  answer: Answer;
+  annotator: string;
+  time: string;
+  source: LabelSource;
+  /** The prediction's score when the decision was taken on a prediction. */
+  score?: number;
+  target?: LabelTarget;
+}
+
+/** A model's or a file's opinion on a sample. */
+export interface Prediction {
+  label: string;
+  score: number;
+  /** Where it came from: `file` (record or sidecar) or `model` (the embedded model). */
+  origin: 'file' | 'model';
+  modelVersion?: string;
+  /** The embedded model has too few examples per label to be trusted yet. */
+  coldStart?: boolean;
+  /** Probability per label, when the predictor gives them. */
+  scores?: Record<string, number>;
+}
+
+/** A problem with a line of input, in the words a user needs to fix it. */
+export interface LineProblem {
+  line: number;
+  /** Character range on the line, when known. */
+  start?: number;
+  end?: number;
+  message: string;
+}

@@ -1,0 +1,58 @@
+// Every custom message between the Loopmark client and server, in one place. Imported by both;
+// no `vscode` import here. Standard LSP covers the rest (diagnostics, code actions, hover).
+import { NotificationType, RequestType } from 'vscode-languageserver-protocol';
+import type { DatasetStatus } from './core/project';
+import type { LabelDecision } from './core/analysis';
+import type { LabelDef } from './core/types';
+
+/** Server-side command run by quick fixes: write a decision to the label file. */
+export const APPLY_LABEL_COMMAND = 'loopmark.server.applyLabel';
+
+export interface ApplyLabelArgs {
+  uri: string;
+  decision: LabelDecision;
+}
+
+/** Client → server: labeled / total counts of a dataset, for the status bar. Null when not a dataset. */
+export namespace StatusRequest {
+  export const method = 'loopmark/status';
+  export const type = new RequestType<{ uri: string }, DatasetStatus | null, void>(method);
+}
+
+/** Client → server: the sample at a line, its label set and prediction, for the label picker. */
+export interface SampleChoice {
+  sampleId: string;
+  line: number;
+  labels: LabelDef[];
+  predictedLabel?: string;
+  score?: number;
+  currentLabel?: string;
+}
+export namespace SampleAtRequest {
+  export const method = 'loopmark/sampleAt';
+  export const type = new RequestType<{ uri: string; line: number }, SampleChoice | null, void>(method);
+}
+
+/** Client → server: the next sample that needs review after a position, in this dataset or another of its task. */
+export interface SampleLocation {
+  uri: string;
+  line: number;
+  character: number;
+  endCharacter: number;
+}
+export namespace NextSampleRequest {
+  export const method = 'loopmark/nextSample';
+  export const type = new RequestType<{ uri: string; line: number }, SampleLocation | null, void>(method);
+}
+
+/** Client → server: the text of a loopmark.json inferred from the workspace's data. */
+export namespace InferredConfigRequest {
+  export const method = 'loopmark/inferredConfig';
+  export const type = new RequestType<{ folderUri: string }, { uri: string; text: string } | null, void>(method);
+}
+
+/** Server → client: labels of a dataset changed (written here, by another window, or by git). */
+export namespace LabelsChangedNotification {
+  export const method = 'loopmark/labelsChanged';
+  export const type = new NotificationType<{ uri?: string }>(method);
+}

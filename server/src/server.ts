@@ -1,0 +1,349 @@
+// The Loopmark language server: wires LSP to the core. It decides nothing itself.
+import * as path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import {
+  CodeAction,
+  CodeActionKind,
+  createConnection,
+  DiagnosticSeverity,
+  DocumentDiagnosticReportKind,
+  ErrorCodes,
+  LSPErrorCodes,
+  MarkupKind,
+  ProposedFeatures,
+  ResponseError,
+  TextDocumentSyncKind,
+  type Connection,
+  type Diagnostic,
+  type InitializeParams,
+  type InitializeResult,
+} from 'vscode-languageserver/node';
+import { isReviewCode, labelActions, type Finding, type SampleData } from './core/analysis';
+import { configText, CONFIG_FILE } from './core/config';
+import { hoverMarkdown } from './core/hover';
+import { CancelledError, Project } from './core/project';
+import {
+  APPLY_LABEL_COMMAND,
+  InferredConfigRequest,
+  LabelsChangedNotification,
+  NextSampleRequest,
+  SampleAtRequest,
+  StatusRequest,
+  type ApplyLabelArgs,
+} from './protocol';
+
+const SEVERITY: Record<Finding['severity'], DiagnosticSeverity> = {
+  error: DiagnosticSeverity.Error,
+  warning: DiagnosticSeverity.Warning,
+  information: DiagnosticSeverity.Information,
+  hint: DiagnosticSeverity.Hint,
+};
+
+/** How long after the last label write the label file is rewritten in canonical order. */
+const COMPACT_DELAY_MS = 1000;
+
+export interface ServerOptions {
+  annotator?: string;
+}
+
+export function startServer(connection: Connection, options: ServerOptions = {}): void {
+  const projects: Project[] = [];
+  const openVersions = new Map<string, number>();
+  const compactTimers = new Map<string, NodeJS.Timeout>();
+
+  const log = (message: string): void => connection.console.log(message);
+
+  function filePath(uri: string): string | undefined {
+    return uri.startsWith('file:') ? path.resolve(fileURLToPath(uri)) : undefined;
+  }
+
+  function projectOf(file: string): Project | undefined {
+    let best: Project | undefined;
+    for (const p of projects) {
+      const rel = path.relative(p.root, file);
+      if (!rel.startsWith('..') && !path.isAbsolute(rel) && (!best || p.root.length > best.root.length)) best = p;
+    }
+    return best;
+  }
+
+  function located(uri: string): { file: string; project: Project } | undefined {
+    const file = filePath(uri);
+    const project = file ? projectOf(file) : undefined;
+    return file && project ? { file, project } : undefined;
+  }
+
+  /** Runs a handler; a failure becomes a logged error and an LSP error, never a crash. */
+  function guarded<T>(what: string, fn: () => T): T {
+    try {
+      return fn();
+    } catch (error) {
+      if (error instanceof ResponseError) throw error;
+      if (error instanceof CancelledError) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'cancelled');
+      const message = `Loopmark: ${what} failed: ${(error as Error).message}`;
+      connection.console.error(`${message}\n${(error as Error).stack ?? ''}`);
+      throw new ResponseError(ErrorCodes.InternalError, message);
+    }
+  }
+
+  function refresh(uri?: string): void {
+    connection.languages.diagnostics.refresh();
+    void connection.sendNotification(LabelsChangedNotification.type, uri ? { uri } : {});
+  }
+
+  function scheduleCompaction(project: Project, labelPath: string): void {
+    clearTimeout(compactTimers.get(labelPath));
+    compactTimers.set(
+      labelPath,
+      setTimeout(() => {
+        compactTimers.delete(labelPath);
+        try {
+          project.compactLabels(labelPath);
+        } catch (error) {
+          connection.console.error(`Loopmark: could not rewrite ${labelPath} in canonical order: ${(error as Error).message}`);
+        }
+      }, COMPACT_DELAY_MS),
+    );
+  }
+
+  function compactAllNow(): void {
+    for (const [labelPath, timer] of compactTimers) {
+      clearTimeout(timer);
+      const project = projectOf(labelPath);
+      try {
+        project?.compactLabels(labelPath);
+      } catch {
+        // the appended lines are durable; canonical order can wait for the next start
+      }
+    }
+    compactTimers.clear();
+  }
+
+  function toDiagnostic(f: Finding): Diagnostic {
+    const diagnostic: Diagnostic = {
+      range: { start: { line: f.line, character: f.start }, end: { line: f.line, character: f.end } },
+      severity: SEVERITY[f.severity],
+      source: 'loopmark',
+      code: f.code,
+      message: f.message,
+    };
+    if (f.data) diagnostic.data = f.data;
+    return diagnostic;
+  }
+
+  connection.onInitialize((params: InitializeParams): InitializeResult => {
+    const folders = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
+    const annotator = options.annotator ?? (params.initializationOptions?.annotator as string | undefined);
+    for (const uri of folders) {
+      const root = filePath(uri);
+      if (!root) continue;
+      try {
+        projects.push(new Project({ root, ...(annotator ? { annotator } : {}) }));
+      } catch (error) {
+        connection.console.error(`Loopmark: cannot open workspace folder ${root}: ${(error as Error).message}`);
+      }
+    }
+    return {
+      capabilities: {
+        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+        diagnosticProvider: { interFileDependencies: true, workspaceDiagnostics: false },
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+        hoverProvider: true,
+        executeCommandProvider: { commands: [APPLY_LABEL_COMMAND] },
+      },
+      serverInfo: { name: 'loopmark', version: '0.1.0' },
+    };
+  });
+
+  connection.onInitialized(() => {
+    for (const p of projects) log(`Loopmark: ${p.root}: ${p.config.declared ? 'loopmark.json' : 'inferred task'}, annotator ${p.annotator}`);
+  });
+
+  connection.onDidOpenTextDocument(({ textDocument }) => {
+    const at = located(textDocument.uri);
+    if (!at) return;
+    openVersions.set(textDocument.uri, textDocument.version);
+    guarded('opening a document', () => {
+      if (path.basename(at.file) === CONFIG_FILE && path.dirname(at.file) === at.project.root) {
+        if (at.project.reloadConfig(textDocument.text)) refresh();
+        return;
+      }
+      at.project.open(at.file, textDocument.text);
+    });
+  });
+
+  connection.onDidChangeTextDocument(({ textDocument, contentChanges }) => {
+    const at = located(textDocument.uri);
+    if (!at) return;
+    openVersions.set(textDocument.uri, textDocument.version);
+    guarded('applying an edit', () => {
+      if (path.basename(at.file) === CONFIG_FILE && path.dirname(at.file) === at.project.root) {
+        const last = contentChanges[contentChanges.length - 1];
+        if (last && !('range' in last)) at.project.reloadConfig(last.text);
+        else connection.console.warn('Loopmark: expected full text for loopmark.json');
+        refresh();
+        return;
+      }
+      for (const change of contentChanges) {
+        if ('range' in change) {
+          at.project.change(at.file, [{
+            startLine: change.range.start.line,
+            startCharacter: change.range.start.character,
+            endLine: change.range.end.line,
+            endCharacter: change.range.end.character,
+            text: change.text,
+          }]);
+        } else {
+          at.project.replace(at.file, change.text);
+        }
+      }
+    });
+  });
+
+  connection.onDidCloseTextDocument(({ textDocument }) => {
+    openVersions.delete(textDocument.uri);
+    const at = located(textDocument.uri);
+    if (!at) return;
+    if (at.file === at.project.configPath) at.project.reloadConfig();
+    else at.project.close(at.file);
+  });
+
+  connection.onDidChangeWatchedFiles(({ changes }) => {
+    let changed = false;
+    for (const change of changes) {
+      const at = located(change.uri);
+      if (!at) continue;
+      if (at.file === at.project.configPath) {
+        if (!openVersions.has(change.uri)) at.project.reloadConfig();
+      } else {
+        at.project.invalidate(at.file);
+      }
+      changed = true;
+    }
+    if (changed) refresh();
+  });
+
+  connection.languages.diagnostics.on((params, token) =>
+    guarded('computing diagnostics', () => {
+      const at = located(params.textDocument.uri);
+      if (!at) return { kind: DocumentDiagnosticReportKind.Full, items: [] };
+      const { findings, omitted } = at.project.findings(at.file, { isCancelled: () => token.isCancellationRequested });
+      const items = findings.map(toDiagnostic);
+      if (omitted > 0) {
+        items.unshift({
+          range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+          severity: DiagnosticSeverity.Information,
+          source: 'loopmark',
+          code: 'more-to-review',
+          message: `${omitted} more samples have findings that are not shown here; "Loopmark: Next Sample to Review" goes through all of them`,
+        });
+      }
+      return { kind: DocumentDiagnosticReportKind.Full, items };
+    }),
+  );
+
+  connection.onCodeAction((params) =>
+    guarded('listing code actions', () => {
+      const at = located(params.textDocument.uri);
+      if (!at) return [];
+      const entry = at.project.entry(at.file);
+      if (!entry) return [];
+      const task = at.project.effectiveTask(entry);
+      const actions: CodeAction[] = [];
+      for (const diagnostic of params.context.diagnostics) {
+        if (diagnostic.source !== 'loopmark' || typeof diagnostic.code !== 'string' || !isReviewCode(diagnostic.code)) continue;
+        const data = diagnostic.data as SampleData | undefined;
+        if (!data?.sampleId) continue;
+        for (const action of labelActions(task, data)) {
+          const args: ApplyLabelArgs = { uri: params.textDocument.uri, decision: action.decision };
+          actions.push({
+            title: action.title,
+            kind: CodeActionKind.QuickFix,
+            diagnostics: [diagnostic],
+            isPreferred: action.isPreferred,
+            command: { title: action.title, command: APPLY_LABEL_COMMAND, arguments: [args] },
+          });
+        }
+      }
+      return actions;
+    }),
+  );
+
+  connection.onExecuteCommand((params) =>
+    guarded('writing a label', () => {
+      if (params.command !== APPLY_LABEL_COMMAND) return null;
+      const args = params.arguments?.[0] as ApplyLabelArgs | undefined;
+      const at = args ? located(args.uri) : undefined;
+      if (!args || !at) throw new ResponseError(ErrorCodes.InvalidParams, 'Loopmark: the label command needs a dataset uri and a decision');
+      const record = at.project.applyLabel(at.file, args.decision);
+      const entry = at.project.entry(at.file);
+      if (entry) scheduleCompaction(at.project, entry.labelPath);
+      refresh(args.uri);
+      return record;
+    }),
+  );
+
+  connection.onHover((params) =>
+    guarded('computing a hover', () => {
+      const at = located(params.textDocument.uri);
+      const info = at?.project.sampleInfo(at.file, params.position.line);
+      if (!info) return null;
+      return { contents: { kind: MarkupKind.Markdown, value: hoverMarkdown(info) } };
+    }),
+  );
+
+  connection.onRequest(StatusRequest.type, ({ uri }) =>
+    guarded('computing the status', () => {
+      const at = located(uri);
+      return at?.project.status(at.file) ?? null;
+    }),
+  );
+
+  connection.onRequest(SampleAtRequest.type, ({ uri, line }) =>
+    guarded('finding the sample', () => {
+      const at = located(uri);
+      const info = at?.project.sampleInfo(at.file, line);
+      if (!info) return null;
+      return {
+        sampleId: info.sample.id,
+        line,
+        labels: info.task.labels,
+        ...(info.shown ? { predictedLabel: info.shown.label, score: info.shown.score } : {}),
+        ...(info.current ? { currentLabel: info.current.label } : {}),
+      };
+    }),
+  );
+
+  connection.onRequest(NextSampleRequest.type, ({ uri, line }) =>
+    guarded('finding the next sample', () => {
+      const at = located(uri);
+      if (!at) return null;
+      const next = at.project.nextUnlabeled(at.file, line);
+      const entry = at.project.entry(at.file);
+      if (next === undefined || !entry) return null;
+      const range = entry.dataset.textRange(next);
+      return { uri, line: next, character: range.start, endCharacter: range.end };
+    }),
+  );
+
+  connection.onRequest(InferredConfigRequest.type, ({ folderUri }) =>
+    guarded('inferring loopmark.json', () => {
+      const root = filePath(folderUri);
+      const project = root ? projects.find((p) => p.root === root) : undefined;
+      if (!project) return null;
+      const tasks = project.config.tasks.map((task) => {
+        const entries = project.datasetFiles().map((f) => project.entry(f)).filter((e) => e !== undefined);
+        const labels = new Map<string, { name: string }>();
+        for (const e of entries) if (e.task === task) for (const l of project.effectiveTask(e).labels) labels.set(l.name, l);
+        return { ...task, labels: [...labels.values()] };
+      });
+      return { uri: pathToFileURL(project.configPath).toString(), text: configText(tasks) };
+    }),
+  );
+
+  connection.onShutdown(() => compactAllNow());
+  connection.listen();
+}
+
+if (require.main === module) {
+  startServer(createConnection(ProposedFeatures.all));
+}
