@@ -28,6 +28,8 @@ let client: LanguageClient | undefined;
 /** Exposed to the integration tests: the running client. */
 export interface LoopmarkApi {
   client(): LanguageClient | undefined;
+  /** The status bar item's text and whether it is shown. */
+  status(): { text: string; visible: boolean };
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<LoopmarkApi> {
@@ -60,21 +62,28 @@ export async function activate(context: vscode.ExtensionContext): Promise<Loopma
   status.command = 'loopmark.nextSample';
   context.subscriptions.push(status);
 
+  let statusVisible = false;
+  const showStatus = (visible: boolean): void => {
+    statusVisible = visible;
+    if (visible) status.show();
+    else status.hide();
+  };
+
   async function updateStatus(): Promise<void> {
     const editor = vscode.window.activeTextEditor;
     if (!editor || lc.state !== State.Running) {
-      status.hide();
+      showStatus(false);
       return;
     }
     const result = await lc.sendRequest(StatusRequest.type, { uri: editor.document.uri.toString() }).catch(() => null);
     await vscode.commands.executeCommand('setContext', 'loopmark.isDataset', result !== null);
     if (!result) {
-      status.hide();
+      showStatus(false);
       return;
     }
     status.text = `$(tag) ${result.labeled}/${result.total} labeled`;
     status.tooltip = `Loopmark · task ${result.task}: ${result.labeled} of ${result.total} samples labeled, ${result.needsReview} to review${result.errors ? `, ${result.errors} invalid lines` : ''}. Click for the next sample to review.`;
-    status.show();
+    showStatus(true);
   }
 
   async function applyDecision(uri: vscode.Uri, decision: LabelDecision): Promise<void> {
@@ -178,7 +187,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Loopma
 
   await lc.start();
   await updateStatus();
-  return { client: () => client };
+  return { client: () => client, status: () => ({ text: status.text, visible: statusVisible }) };
 }
 
 export async function deactivate(): Promise<void> {

@@ -4,13 +4,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   CodeAction,
   CodeActionKind,
-  createConnection,
   DiagnosticSeverity,
   DocumentDiagnosticReportKind,
   ErrorCodes,
   LSPErrorCodes,
   MarkupKind,
-  ProposedFeatures,
   ResponseError,
   TextDocumentSyncKind,
   type Connection,
@@ -342,8 +340,4 @@ export function startServer(connection: Connection, options: ServerOptions = {})
 
   connection.onShutdown(() => compactAllNow());
   connection.listen();
-}
-
-if (require.main === module) {
-  startServer(createConnection(ProposedFeatures.all));
 }

@@ -1,0 +1,37 @@
+// Shared by suite/index.ts and suite-untrusted/index.ts (bundled into each by esbuild).
+// Mocha is external in the bundle: require('mocha') resolves from the repo's node_modules.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+// The line test/vscode/run.js parses for the summary; keep the format in sync with it.
+const RESULT_TAG = 'LOOPMARK-MOCHA';
+
+export function runMochaInFolder(dir: string): Promise<void> {
+  const Mocha = require('mocha') as typeof import('mocha');
+  const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 60000, reporter: 'spec' });
+  const files = fs
+    .readdirSync(dir)
+    .filter((name) => name.endsWith('.test.js'))
+    .sort()
+    .map((name) => path.join(dir, name));
+  if (files.length === 0) {
+    console.log(`${RESULT_TAG} ${JSON.stringify({ passes: 0, failures: 1, pending: 0, error: `no *.test.js in ${dir}` })}`);
+    return Promise.reject(new Error(`no *.test.js files in ${dir}`));
+  }
+  for (const file of files) mocha.addFile(file);
+
+  return new Promise<void>((resolve, reject) => {
+    try {
+      const runner = mocha.run((failures) => {
+        const stats = runner.stats ?? { passes: 0, failures, pending: 0 };
+        console.log(`${RESULT_TAG} ${JSON.stringify({ passes: stats.passes, failures, pending: stats.pending })}`);
+        if (failures > 0) reject(new Error(`${failures} test(s) failed`));
+        else resolve();
+      });
+    } catch (err) {
+      // A test file that throws while loading never reaches the callback above.
+      console.log(`${RESULT_TAG} ${JSON.stringify({ passes: 0, failures: 1, pending: 0, error: String(err) })}`);
+      reject(err);
+    }
+  });
+}

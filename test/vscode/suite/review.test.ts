@@ -1,0 +1,100 @@
+// The review loop inside a real VS Code: diagnostics on open, a quick fix writes the label file,
+// the diagnostic goes, hover and status bar show the new state; the keyboard commands work.
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { LoopmarkApi } from '../../../client/src/extension';
+
+async function until<T>(what: string, check: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function folder(): vscode.Uri {
+  return vscode.workspace.workspaceFolders![0]!.uri;
+}
+
+function loopmarkDiagnostics(uri: vscode.Uri): vscode.Diagnostic[] {
+  return vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'loopmark');
+}
+
+async function readText(uri: vscode.Uri): Promise<string | undefined> {
+  try {
+    return new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+  } catch {
+    return undefined;
+  }
+}
+
+async function api(): Promise<LoopmarkApi> {
+  const extension = vscode.extensions.getExtension<LoopmarkApi>('loopmark.loopmark');
+  assert.ok(extension, 'the Loopmark extension is loaded');
+  return extension.activate();
+}
+
+describe('review loop (real VS Code)', () => {
+  const dataset = (): vscode.Uri => vscode.Uri.joinPath(folder(), 'data', 'reviews.jsonl');
+  const labels = (): vscode.Uri => vscode.Uri.joinPath(folder(), 'data', 'reviews.labels.jsonl');
+
+  it('shows review diagnostics when a dataset opens', async () => {
+    const document = await vscode.workspace.openTextDocument(dataset());
+    await vscode.window.showTextDocument(document);
+    const diagnostics = await until('loopmark diagnostics', () => {
+      const d = loopmarkDiagnostics(document.uri);
+      return d.length === 30 ? d : undefined;
+    });
+    const r003 = diagnostics.find((d) => d.range.start.line === 2)!;
+    assert.equal(r003.severity, vscode.DiagnosticSeverity.Warning);
+    assert.equal(r003.message, "Review: predicted 'neutral' (0.62)");
+    assert.equal(r003.code, 'review');
+    assert.equal(document.getText(r003.range), JSON.stringify('Does this model work with the older charging dock?'));
+    const r001 = diagnostics.find((d) => d.range.start.line === 0)!;
+    assert.equal(r001.severity, vscode.DiagnosticSeverity.Information);
+  });
+
+  it('a quick fix writes the label file, the diagnostic goes, hover and status bar show the new state', async () => {
+    const document = await vscode.workspace.openTextDocument(dataset());
+    await vscode.window.showTextDocument(document);
+    const loopmark = await api();
+    await until('status bar', () => (loopmark.status().text.includes('/30 labeled') ? true : undefined));
+    const before = Number(/(\d+)\/30/.exec(loopmark.status().text)![1]);
+    const r003 = await until('r003 diagnostic', () => loopmarkDiagnostics(document.uri).find((d) => d.range.start.line === 2));
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', document.uri, r003.range, vscode.CodeActionKind.QuickFix.value);
+    const titles = actions.filter((a) => a.command?.command === 'loopmark.server.applyLabel').map((a) => a.title);
+    assert.deepEqual(titles, ["Accept 'neutral'", "Label as 'positive'", "Label as 'negative'", 'Skip']);
+    const accept = actions.find((a) => a.title === "Accept 'neutral'")!;
+    assert.equal(accept.isPreferred, true);
+    await vscode.commands.executeCommand(accept.command!.command, ...(accept.command!.arguments ?? []));
+    const written = await until('label on disk', async () => {
+      const text = await readText(labels());
+      return text?.includes('"id":"r003"') ? text : undefined;
+    }, 1000);
+    assert.match(written, /"label":"neutral","answer":"accept","source":"prediction"/);
+    assert.equal(document.isDirty, false, 'nothing to save');
+    await until('the diagnostic to go', () => (loopmarkDiagnostics(document.uri).some((d) => d.range.start.line === 2) ? undefined : true));
+    await until('status bar update', () => (loopmark.status().text === `$(tag) ${before + 1}/30 labeled` ? true : undefined));
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', document.uri, new vscode.Position(2, 20));
+    const hoverText = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+    assert.match(hoverText, /Label: \*\*neutral\*\* \(prediction\)/);
+    assert.match(hoverText, /Guideline for neutral/);
+  });
+
+  it('accept-at-cursor and next-sample commands work from the keyboard path', async () => {
+    const document = await vscode.workspace.openTextDocument(dataset());
+    const editor = await vscode.window.showTextDocument(document);
+    await until('diagnostics', () => (loopmarkDiagnostics(document.uri).length > 0 ? true : undefined));
+    editor.selection = new vscode.Selection(4, 5, 4, 5); // r005, predicted negative 0.91
+    await vscode.commands.executeCommand('loopmark.acceptPrediction');
+    await until('r005 on disk', async () => ((await readText(labels()))?.includes('"id":"r005"') ? true : undefined), 2000);
+    editor.selection = new vscode.Selection(0, 0, 0, 0);
+    // r001 is unlabeled: the next sample after line 0 that needs review is line 1 (r002).
+    await vscode.commands.executeCommand('loopmark.nextSample');
+    const active = vscode.window.activeTextEditor!;
+    assert.equal(active.document.uri.toString(), document.uri.toString());
+    assert.equal(active.selection.active.line, 1);
+  });
+});
