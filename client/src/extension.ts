@@ -12,7 +12,10 @@ import {
   type ServerOptions,
 } from 'vscode-languageclient/node';
 import {
+  ACCEPT_ABOVE_COMMAND,
   APPLY_LABEL_COMMAND,
+  BulkAcceptRequest,
+  BulkPreviewRequest,
   InferredConfigRequest,
   LabelsChangedNotification,
   NextSampleRequest,
@@ -22,6 +25,7 @@ import {
   type SampleChoice,
 } from '../../server/src/protocol';
 import type { LabelDecision } from '../../server/src/core/analysis';
+import { ReviewQueueProvider, revealSample } from './reviewQueue';
 
 let client: LanguageClient | undefined;
 
@@ -30,6 +34,8 @@ export interface LoopmarkApi {
   client(): LanguageClient | undefined;
   /** The status bar item's text and whether it is shown. */
   status(): { text: string; visible: boolean };
+  /** The Review Queue view's entries, as last shown. */
+  queue(): ReviewQueueProvider;
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<LoopmarkApi> {
@@ -81,8 +87,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<Loopma
       showStatus(false);
       return;
     }
-    status.text = `$(tag) ${result.labeled}/${result.total} labeled`;
-    status.tooltip = `Loopmark · task ${result.task}: ${result.labeled} of ${result.total} samples labeled, ${result.needsReview} to review${result.errors ? `, ${result.errors} invalid lines` : ''}. Click for the next sample to review.`;
+    const model = result.model;
+    const modelText = !model || model.state === 'off' ? '' : model.state === 'cold' ? ' · $(beaker) model: cold start' : ' · $(beaker) model';
+    status.text = `$(tag) ${result.labeled}/${result.total} labeled${modelText}`;
+    const modelTip = !model || model.state === 'off'
+      ? 'The embedded model is off for this task.'
+      : model.state === 'cold'
+        ? `The embedded model is in cold start: it needs ${model.minExamplesPerLabel} labels of each label (now: ${Object.entries(model.counts).map(([l, c]) => `${l} ${c}`).join(', ') || 'none'}). Until then its predictions show only in hovers.`
+        : `The embedded model has learned from ${model.examples} labels.`;
+    status.tooltip = `Loopmark · task ${result.task}: ${result.labeled} of ${result.total} samples labeled, ${result.needsReview} to review${result.errors ? `, ${result.errors} invalid lines` : ''}.\n${modelTip}\nClick for the next sample to review.`;
     showStatus(true);
   }
 
@@ -101,6 +114,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<Loopma
     }
     return { editor, sample };
   }
+
+  const queue = new ReviewQueueProvider(lc);
+  const queueView = vscode.window.createTreeView('loopmark.reviewQueue', { treeDataProvider: queue, showCollapseAll: false });
+  context.subscriptions.push(queueView);
+  let queueTimer: NodeJS.Timeout | undefined;
+  const refreshQueue = (): void => {
+    clearTimeout(queueTimer);
+    queueTimer = setTimeout(() => queue.refresh(), 150);
+  };
 
   const plain = (text: string): string => text.replace(/\$\(/g, '$\u200b('); // no codicon markup from data
 
@@ -178,8 +200,42 @@ export async function activate(context: vscode.ExtensionContext): Promise<Loopma
       await vscode.window.showTextDocument(uri);
     }),
     vscode.commands.registerCommand('loopmark.showOutput', () => log.show()),
-    vscode.window.onDidChangeActiveTextEditor(() => void updateStatus()),
-    lc.onNotification(LabelsChangedNotification.type, () => void updateStatus()),
+    vscode.commands.registerCommand('loopmark.revealSample', (entry: { uri: string; line: number }) => revealSample(entry)),
+    vscode.commands.registerCommand('loopmark.refreshQueue', () => queue.refresh()),
+    vscode.commands.registerCommand(ACCEPT_ABOVE_COMMAND, async (uriText?: string, threshold?: number) => {
+      const uri = uriText ?? vscode.window.activeTextEditor?.document.uri.toString();
+      if (!uri) return;
+      const answer = await vscode.window.showInputBox({
+        title: 'Accept all predictions above a score',
+        prompt: 'Minimum score (0 to 1) of the predictions to accept in this file',
+        value: String(threshold ?? 0.9),
+        validateInput: (v) => (Number.isFinite(Number(v)) && Number(v) >= 0 && Number(v) <= 1 ? undefined : 'A number between 0 and 1'),
+      });
+      if (answer === undefined) return;
+      const minScore = Number(answer);
+      const preview = await lc.sendRequest(BulkPreviewRequest.type, { uri, minScore });
+      if (preview.count === 0) {
+        void vscode.window.showInformationMessage(`Loopmark: no unlabeled sample has a prediction scoring ${minScore} or more.`);
+        return;
+      }
+      const split = Object.entries(preview.byLabel).map(([label, n]) => `${n} ${plain(label)}`).join(', ');
+      const choice = await vscode.window.showWarningMessage(
+        `Accept ${preview.count} predictions with a score of ${minScore} or more (${split})?`,
+        { modal: true, detail: 'Each becomes a label written to the label file, as if accepted one by one.' },
+        'Accept',
+      );
+      if (choice !== 'Accept') return;
+      const { written } = await lc.sendRequest(BulkAcceptRequest.type, { uri, minScore });
+      void vscode.window.showInformationMessage(`Loopmark: accepted ${written} predictions.`);
+    }),
+    vscode.window.onDidChangeActiveTextEditor(() => {
+      void updateStatus();
+      refreshQueue();
+    }),
+    lc.onNotification(LabelsChangedNotification.type, () => {
+      void updateStatus();
+      refreshQueue();
+    }),
     lc.onDidChangeState((event) => {
       if (event.newState === State.Running) void updateStatus();
     }),
@@ -187,7 +243,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Loopma
 
   await lc.start();
   await updateStatus();
-  return { client: () => client, status: () => ({ text: status.text, visible: statusVisible }) };
+  return { client: () => client, status: () => ({ text: status.text, visible: statusVisible }), queue: () => queue };
 }
 
 export async function deactivate(): Promise<void> {

@@ -56,3 +56,38 @@ export namespace LabelsChangedNotification {
   export const method = 'loopmark/labelsChanged';
   export const type = new NotificationType<{ uri?: string }>(method);
 }
+
+/** One entry of the review queue, as the Review Queue view shows it. */
+export interface QueueEntry {
+  uri: string;
+  line: number;
+  sampleId: string;
+  /** A short excerpt of the sample's text (untrusted: shown as plain text only). */
+  excerpt: string;
+  label?: string;
+  score?: number;
+  origin?: 'file' | 'model';
+  /** Model and file predictions disagree. */
+  disagreement?: string;
+}
+
+/** Client → server: the next samples to review in the task of `uri` (or the first task). */
+export namespace QueueRequest {
+  export const method = 'loopmark/queue';
+  export const type = new RequestType<{ uri?: string; n: number }, { task: string; strategy: string; items: QueueEntry[] } | null, void>(method);
+}
+
+/** Client → server: how many unlabeled samples of a dataset have a prediction scoring at least `minScore`. */
+export namespace BulkPreviewRequest {
+  export const method = 'loopmark/bulkPreview';
+  export const type = new RequestType<{ uri: string; minScore: number }, { count: number; byLabel: Record<string, number> }, void>(method);
+}
+
+/** Client → server: accept every such prediction (one durable write). Returns how many were written. */
+export namespace BulkAcceptRequest {
+  export const method = 'loopmark/bulkAccept';
+  export const type = new RequestType<{ uri: string; minScore: number }, { written: number }, void>(method);
+}
+
+/** Client-side command a source action runs: asks for the score, confirms the count, accepts. */
+export const ACCEPT_ABOVE_COMMAND = 'loopmark.acceptAllAbove';

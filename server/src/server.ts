@@ -19,9 +19,17 @@ import {
 import { isReviewCode, labelActions, type Finding, type SampleData } from './core/analysis';
 import { configText, CONFIG_FILE } from './core/config';
 import { hoverMarkdown } from './core/hover';
+import { Learner } from './core/learner';
+import { excerpt } from './core/jsonl';
 import { CancelledError, Project } from './core/project';
+import { reviewQueue, type QueueItem } from './core/reviewQueue';
 import {
+  ACCEPT_ABOVE_COMMAND,
   APPLY_LABEL_COMMAND,
+  BulkAcceptRequest,
+  BulkPreviewRequest,
+  QueueRequest,
+  type QueueEntry,
   InferredConfigRequest,
   LabelsChangedNotification,
   NextSampleRequest,
@@ -37,6 +45,9 @@ const SEVERITY: Record<Finding['severity'], DiagnosticSeverity> = {
   hint: DiagnosticSeverity.Hint,
 };
 
+/** Source action: accept every prediction above a score in the current file. */
+const ACCEPT_ABOVE_KIND = `${CodeActionKind.Source}.loopmark.acceptAbove`;
+
 /** How long after the last label write the label file is rewritten in canonical order. */
 const COMPACT_DELAY_MS = 1000;
 
@@ -46,6 +57,7 @@ export interface ServerOptions {
 
 export function startServer(connection: Connection, options: ServerOptions = {}): void {
   const projects: Project[] = [];
+  const learners = new Map<Project, Learner>();
   const openVersions = new Map<string, number>();
   const compactTimers = new Map<string, NodeJS.Timeout>();
 
@@ -135,7 +147,11 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       const root = filePath(uri);
       if (!root) continue;
       try {
-        projects.push(new Project({ root, ...(annotator ? { annotator } : {}) }));
+        const project = new Project({ root, ...(annotator ? { annotator } : {}) });
+        const learner = new Learner(project);
+        project.predictor = learner;
+        learners.set(project, learner);
+        projects.push(project);
       } catch (error) {
         connection.console.error(`Loopmark: cannot open workspace folder ${root}: ${(error as Error).message}`);
       }
@@ -144,7 +160,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
         diagnosticProvider: { interFileDependencies: true, workspaceDiagnostics: false },
-        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, ACCEPT_ABOVE_KIND] },
         hoverProvider: true,
         executeCommandProvider: { commands: [APPLY_LABEL_COMMAND] },
       },
@@ -152,9 +168,34 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     };
   });
 
+  function train(project: Project): void {
+    const started = Date.now();
+    try {
+      learners.get(project)?.trainAll();
+      log(`Loopmark: ${project.root}: model trained from the label files in ${Date.now() - started} ms`);
+    } catch (error) {
+      connection.console.error(`Loopmark: training the model failed: ${(error as Error).message}`);
+    }
+  }
+
   connection.onInitialized(() => {
-    for (const p of projects) log(`Loopmark: ${p.root}: ${p.config.declared ? 'loopmark.json' : 'inferred task'}, annotator ${p.annotator}`);
+    for (const p of projects) {
+      log(`Loopmark: ${p.root}: ${p.config.declared ? 'loopmark.json' : 'inferred task'}, annotator ${p.annotator}`);
+      train(p);
+    }
+    refresh();
   });
+
+  function toQueueEntry(item: QueueItem): QueueEntry {
+    const entry: QueueEntry = { uri: pathToFileURL(item.path).toString(), line: item.line, sampleId: item.sampleId, excerpt: excerpt(item.text, 80) };
+    if (item.prediction) {
+      entry.label = item.prediction.label;
+      entry.score = item.prediction.score;
+      entry.origin = item.prediction.origin;
+    }
+    if (item.model && item.file && item.model.label !== item.file.label) entry.disagreement = `model '${item.model.label}', file '${item.file.label}'`;
+    return entry;
+  }
 
   connection.onDidOpenTextDocument(({ textDocument }) => {
     const at = located(textDocument.uri);
@@ -207,6 +248,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
 
   connection.onDidChangeWatchedFiles(({ changes }) => {
     let changed = false;
+    const retrain = new Set<Project>();
     for (const change of changes) {
       const at = located(change.uri);
       if (!at) continue;
@@ -216,7 +258,10 @@ export function startServer(connection: Connection, options: ServerOptions = {})
         at.project.invalidate(at.file);
       }
       changed = true;
+      retrain.add(at.project);
     }
+    // Labels written elsewhere (another window, the CLI, git) retrain the model from the files.
+    for (const project of retrain) if (project.labelsChangedOnDisk()) train(project);
     if (changed) refresh();
   });
 
@@ -247,6 +292,16 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       if (!entry) return [];
       const task = at.project.effectiveTask(entry);
       const actions: CodeAction[] = [];
+      const only = params.context.only;
+      // Source actions only when asked for (the Source Action menu), never in the quick fix list.
+      if (only?.some((kind) => ACCEPT_ABOVE_KIND.startsWith(kind))) {
+        actions.push({
+          title: 'Accept all predictions above a score in this file…',
+          kind: ACCEPT_ABOVE_KIND,
+          command: { title: 'Accept all predictions above a score', command: ACCEPT_ABOVE_COMMAND, arguments: [params.textDocument.uri, at.project.effectiveTask(entry).threshold] },
+        });
+        return actions;
+      }
       for (const diagnostic of params.context.diagnostics) {
         if (diagnostic.source !== 'loopmark' || typeof diagnostic.code !== 'string' || !isReviewCode(diagnostic.code)) continue;
         const data = diagnostic.data as SampleData | undefined;
@@ -274,9 +329,59 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       if (!args || !at) throw new ResponseError(ErrorCodes.InvalidParams, 'Loopmark: the label command needs a dataset uri and a decision');
       const record = at.project.applyLabel(at.file, args.decision);
       const entry = at.project.entry(at.file);
-      if (entry) scheduleCompaction(at.project, entry.labelPath);
+      if (entry) {
+        scheduleCompaction(at.project, entry.labelPath);
+        learn(at.project, entry, [record]);
+      }
       refresh(args.uri);
       return record;
+    }),
+  );
+
+  function learn(project: Project, entry: import('./core/project').DatasetEntry, records: readonly import('./core/types').LabelRecord[]): void {
+    const learner = learners.get(project);
+    if (!learner) return;
+    for (const record of records) {
+      const line = entry.dataset.linesOf(record.id)[0];
+      const sample = line === undefined ? undefined : entry.dataset.sampleAt(line);
+      if (sample) learner.learn(entry.task, sample, record);
+    }
+  }
+
+  connection.onRequest(QueueRequest.type, ({ uri, n }, token) =>
+    guarded('computing the review queue', () => {
+      const at = uri ? located(uri) : undefined;
+      const project = at?.project ?? projects[0];
+      if (!project) return null;
+      const task = (at ? project.taskOf(at.file) : undefined) ?? project.config.tasks[0];
+      if (!task) return null;
+      const items = reviewQueue(project, task, Math.max(1, Math.min(n, 500)), { isCancelled: () => token.isCancellationRequested });
+      return { task: task.name, strategy: task.queue.strategy, items: items.map(toQueueEntry) };
+    }),
+  );
+
+  connection.onRequest(BulkPreviewRequest.type, ({ uri, minScore }) =>
+    guarded('counting predictions', () => {
+      const at = located(uri);
+      const decisions = at ? at.project.acceptableAbove(at.file, minScore) : [];
+      const byLabel: Record<string, number> = {};
+      for (const d of decisions) byLabel[d.label] = (byLabel[d.label] ?? 0) + 1;
+      return { count: decisions.length, byLabel };
+    }),
+  );
+
+  connection.onRequest(BulkAcceptRequest.type, ({ uri, minScore }) =>
+    guarded('accepting predictions', () => {
+      const at = located(uri);
+      if (!at) return { written: 0 };
+      const decisions = at.project.acceptableAbove(at.file, minScore);
+      if (decisions.length === 0) return { written: 0 };
+      const records = at.project.applyLabels(at.file, decisions);
+      const entry = at.project.entry(at.file)!;
+      scheduleCompaction(at.project, entry.labelPath);
+      learn(at.project, entry, records);
+      refresh(uri);
+      return { written: records.length };
     }),
   );
 
@@ -292,7 +397,11 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   connection.onRequest(StatusRequest.type, ({ uri }) =>
     guarded('computing the status', () => {
       const at = located(uri);
-      return at?.project.status(at.file) ?? null;
+      const status = at?.project.status(at.file);
+      if (!at || !status) return null;
+      const task = at.project.taskOf(at.file);
+      const learner = learners.get(at.project);
+      return task && learner ? { ...status, model: learner.state(task) } : status;
     }),
   );
 
@@ -311,15 +420,23 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     }),
   );
 
-  connection.onRequest(NextSampleRequest.type, ({ uri, line }) =>
+  connection.onRequest(NextSampleRequest.type, ({ uri, line }, token) =>
     guarded('finding the next sample', () => {
       const at = located(uri);
       if (!at) return null;
-      const next = at.project.nextUnlabeled(at.file, line);
-      const entry = at.project.entry(at.file);
-      if (next === undefined || !entry) return null;
-      const range = entry.dataset.textRange(next);
-      return { uri, line: next, character: range.start, endCharacter: range.end };
+      const task = at.project.taskOf(at.file);
+      if (!task) return null;
+      let target: { path: string; line: number } | undefined;
+      if (task.queue.strategy === 'file-order') {
+        const next = at.project.nextUnlabeled(at.file, line);
+        if (next !== undefined) target = { path: at.file, line: next };
+      }
+      // The queue spans the task's files; the sample under the cursor is not "next".
+      target ??= reviewQueue(at.project, task, 1, { skip: new Set([`${at.file}#${line}`]), isCancelled: () => token.isCancellationRequested })[0];
+      const entry = target ? at.project.entry(target.path) : undefined;
+      if (!target || !entry) return null;
+      const range = entry.dataset.textRange(target.line);
+      return { uri: pathToFileURL(target.path).toString(), line: target.line, character: range.start, endCharacter: range.end };
     }),
   );
 

@@ -55,7 +55,9 @@ export class LspClient {
       client.refreshes++;
       return null;
     });
-    connection.onNotification((method, params) => client.notifications.push({ method, params }));
+    (connection as unknown as { onNotification(handler: (method: string, params: unknown) => void): void }).onNotification((method, params) =>
+      client.notifications.push({ method, params }),
+    );
     connection.listen();
     await connection.sendRequest(InitializeRequest.type, {
       processId: process.pid,

@@ -18,8 +18,8 @@ export function hoverMarkdown(info: SampleInfo): string {
     lines.push(`Predictions disagree:`);
     lines.push(`- ${describePrediction(filePrediction)}`);
     lines.push(`- ${describePrediction(modelPrediction)}`);
-  } else if (info.shown) {
-    lines.push(`Prediction: ${describePrediction(info.shown)}`);
+  } else if (info.shown ?? modelPrediction) {
+    lines.push(`Prediction: ${describePrediction((info.shown ?? modelPrediction)!)}`);
   } else {
     lines.push('Prediction: none');
   }

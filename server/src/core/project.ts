@@ -10,6 +10,7 @@ import { Dataset, type LineEdit, type Sample } from './dataset';
 import { LabelFile, LabelIndex } from './labels';
 import { resolveInside, toRelative } from './paths';
 import { parsePredictionFile, type PredictionFile } from './predictions';
+import type { ModelState } from './learner';
 import type { LabelDef, LabelRecord, LineProblem, Prediction, Task } from './types';
 
 export interface DatasetEntry {
@@ -58,6 +59,8 @@ export interface ProjectOptions {
 
 export interface DatasetStatus {
   task: string;
+  /** The embedded model's state for the task (filled in by the server). */
+  model?: ModelState;
   total: number;
   labeled: number;
   needsReview: number;
@@ -106,6 +109,7 @@ export class Project {
   private labelStores = new Map<string, LabelStore>();
   private predictionStores = new Map<string, PredictionStore>();
   private configText: string | undefined;
+  private labelsDirty = false;
 
   constructor(options: ProjectOptions) {
     this.root = path.resolve(options.root);
@@ -240,9 +244,19 @@ export class Project {
     const entry = this.datasets.get(file);
     if (entry && !entry.open) this.datasets.delete(file);
     const store = this.labelStores.get(file);
-    if (store && !sameStat(store.seen, statOf(file))) this.labelStores.delete(file);
+    if (store && !sameStat(store.seen, statOf(file))) {
+      this.labelStores.delete(file);
+      this.labelsDirty = true;
+    }
     const predictions = this.predictionStores.get(file);
     if (predictions && !sameStat(predictions.seen, statOf(file))) this.predictionStores.delete(file);
+  }
+
+  /** True once after a label file was changed on disk by someone else (another window, the CLI, git). */
+  labelsChangedOnDisk(): boolean {
+    const dirty = this.labelsDirty;
+    this.labelsDirty = false;
+    return dirty;
   }
 
   // ---- labels and predictions ----
@@ -279,7 +293,9 @@ export class Project {
   predictions(entry: DatasetEntry, sample: Sample): { file?: Prediction; model?: Prediction; shown?: Prediction } {
     const file = sample.prediction ?? this.predictionFile(entry.predictionsPath).byId.get(sample.id);
     const model = entry.task.model.enabled ? this.predictor?.predict(entry.task, sample) : undefined;
-    const shown = entry.task.prefer === 'model' ? (model ?? file) : (file ?? model);
+    // A model in cold start is shown in the hover, never as a diagnostic: it has not seen enough labels.
+    const usable = model && !model.coldStart ? model : undefined;
+    const shown = entry.task.prefer === 'model' ? (usable ?? file) : (file ?? usable);
     return { ...(file ? { file } : {}), ...(model ? { model } : {}), ...(shown ? { shown } : {}) };
   }
 
@@ -304,26 +320,53 @@ export class Project {
 
   /** Writes a decision durably to the label file and returns the record written. */
   applyLabel(file: string, decision: LabelDecision): LabelRecord {
+    return this.applyLabels(file, [decision])[0]!;
+  }
+
+  /** Writes several decisions in one durable append (all or none) and returns the records written. */
+  applyLabels(file: string, decisions: readonly LabelDecision[]): LabelRecord[] {
     const entry = this.entry(file);
     if (!entry) throw new Error(`${file} is not a dataset of this workspace`);
-    if (entry.dataset.linesOf(decision.sampleId).length === 0) {
-      throw new Error(`No sample with id '${decision.sampleId}' in ${entry.relativePath}; it may have been edited or deleted`);
-    }
-    const record: LabelRecord = {
-      id: decision.sampleId,
-      label: decision.label,
-      answer: decision.answer,
-      annotator: this.annotator,
-      time: this.now().toISOString(),
-      source: decision.source,
-      ...(decision.score === undefined ? {} : { score: decision.score }),
-    };
+    const time = this.now().toISOString();
+    const records = decisions.map((decision): LabelRecord => {
+      if (entry.dataset.linesOf(decision.sampleId).length === 0) {
+        throw new Error(`No sample with id '${decision.sampleId}' in ${entry.relativePath}; it may have been edited or deleted`);
+      }
+      return {
+        id: decision.sampleId,
+        label: decision.label,
+        answer: decision.answer,
+        annotator: this.annotator,
+        time,
+        source: decision.source,
+        ...(decision.score === undefined ? {} : { score: decision.score }),
+      };
+    });
     const store = this.labelStore(entry.labelPath);
-    store.file.append([record]);
-    store.index.put(record);
+    store.file.append(records);
+    for (const record of records) store.index.put(record);
     store.seen = statOf(entry.labelPath);
     store.version++;
-    return record;
+    return records;
+  }
+
+  /** Accept decisions for the unlabeled samples of a dataset whose shown prediction scores at least `minScore`. */
+  acceptableAbove(file: string, minScore: number): LabelDecision[] {
+    const entry = this.entry(file);
+    if (!entry) return [];
+    const index = this.labelStore(entry.labelPath).index;
+    const known = new Set(this.effectiveTask(entry).labels.map((l) => l.name));
+    const decisions: LabelDecision[] = [];
+    const seen = new Set<string>();
+    for (let line = 0; line < entry.dataset.lineCount; line++) {
+      const sample = entry.dataset.sampleAt(line);
+      if (!sample || seen.has(sample.id) || index.current(sample.id, this.annotator)) continue;
+      seen.add(sample.id);
+      const { shown } = this.predictions(entry, sample);
+      if (!shown || shown.score < minScore || !known.has(shown.label)) continue;
+      decisions.push({ sampleId: sample.id, label: shown.label, answer: 'accept', source: 'prediction', score: shown.score });
+    }
+    return decisions;
   }
 
   /** Rewrites a label file canonically (sorted, LF); never when a line fails to parse. */

@@ -1,0 +1,53 @@
+// The Review Queue view: the next samples to review, in the task's queue order. Dataset text is
+// untrusted, so it only ever appears as plain tree item labels and plain-string tooltips.
+import * as vscode from 'vscode';
+import type { LanguageClient } from 'vscode-languageclient/node';
+import { QueueRequest, type QueueEntry } from '../../server/src/protocol';
+
+const QUEUE_LENGTH = 50;
+
+export class ReviewQueueProvider implements vscode.TreeDataProvider<QueueEntry> {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private items: QueueEntry[] = [];
+  title = '';
+
+  constructor(private readonly client: LanguageClient) {}
+
+  refresh(): void {
+    this.changed.fire();
+  }
+
+  getTreeItem(entry: QueueEntry): vscode.TreeItem {
+    const item = new vscode.TreeItem(entry.excerpt.replace(/\$\(/g, '$\u200b('), vscode.TreeItemCollapsibleState.None);
+    const prediction = entry.label === undefined ? 'no prediction' : `${entry.label} ${entry.score?.toFixed(2)}${entry.origin === 'model' ? ' (model)' : ''}`;
+    item.description = entry.disagreement ? `${prediction} · disagree` : prediction;
+    item.tooltip = `${entry.sampleId} · line ${entry.line + 1}\n${prediction}${entry.disagreement ? `\nDisagreement: ${entry.disagreement}` : ''}\n\n${entry.excerpt}`;
+    item.iconPath = new vscode.ThemeIcon(entry.disagreement ? 'git-compare' : entry.label === undefined ? 'circle-outline' : 'question');
+    item.command = { title: 'Go to Sample', command: 'loopmark.revealSample', arguments: [entry] };
+    item.id = `${entry.uri}#${entry.sampleId}`;
+    return item;
+  }
+
+  async getChildren(element?: QueueEntry): Promise<QueueEntry[]> {
+    if (element) return [];
+    const uri = vscode.window.activeTextEditor?.document.uri.toString();
+    const result = await this.client.sendRequest(QueueRequest.type, { ...(uri ? { uri } : {}), n: QUEUE_LENGTH }).catch(() => null);
+    this.items = result?.items ?? [];
+    this.title = result ? `${result.task} · ${result.strategy}` : '';
+    return this.items;
+  }
+
+  /** The entries last shown, for tests. */
+  shown(): readonly QueueEntry[] {
+    return this.items;
+  }
+}
+
+export async function revealSample(entry: { uri: string; line: number }): Promise<void> {
+  const document = await vscode.workspace.openTextDocument(vscode.Uri.parse(entry.uri));
+  const editor = await vscode.window.showTextDocument(document);
+  const position = new vscode.Position(entry.line, 0);
+  editor.selection = new vscode.Selection(position, position);
+  editor.revealRange(new vscode.Range(position, position), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+}

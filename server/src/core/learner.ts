@@ -1,0 +1,119 @@
+// The embedded model in the loop: one classifier per task, trained from the label files at start
+// (deterministically, so the model is reproducible from the label files alone) and updated on every
+// decision. Predictions are cached per sample until the model changes.
+import { TextClassifier, type LabeledText } from './model/classifier';
+import type { DatasetEntry, Predictor, Project } from './project';
+import type { Sample } from './dataset';
+import type { LabelRecord, Prediction, Task } from './types';
+
+interface TaskModel {
+  classifier: TextClassifier;
+  /** Bumped on every update; cached predictions of older versions are stale. */
+  version: number;
+  cache: Map<string, { version: number; text: string; prediction: Prediction }>;
+  minExamplesPerLabel: number;
+}
+
+export interface ModelState {
+  state: 'off' | 'cold' | 'ready';
+  examples: number;
+  /** Examples per label. */
+  counts: Record<string, number>;
+  minExamplesPerLabel: number;
+}
+
+/** The example a decision teaches, or undefined (a skip teaches nothing; a reject only says "not this"). */
+function teaches(record: LabelRecord | undefined): string | undefined {
+  return record && record.answer === 'accept' && !record.target && record.label ? record.label : undefined;
+}
+
+export class Learner implements Predictor {
+  private models = new Map<string, TaskModel>();
+
+  constructor(private readonly project: Project) {}
+
+  private create(task: Task, labels: string[]): TaskModel {
+    const model: TaskModel = {
+      classifier: new TextClassifier({ labels, multiLabel: false, minExamplesPerLabel: task.model.minExamplesPerLabel }),
+      version: 0,
+      cache: new Map(),
+      minExamplesPerLabel: task.model.minExamplesPerLabel,
+    };
+    this.models.set(task.name, model);
+    return model;
+  }
+
+  /** The labeled examples of a task across its datasets, in the order of the decisions (time, then id). */
+  examples(task: Task, entries: Iterable<DatasetEntry>): LabeledText[] {
+    const found: Array<{ time: string; id: string; example: LabeledText }> = [];
+    const seen = new Set<string>();
+    for (const entry of entries) {
+      if (entry.task.name !== task.name) continue;
+      const index = this.project.labelStore(entry.labelPath).index;
+      const { dataset } = entry;
+      for (let line = 0; line < dataset.lineCount; line++) {
+        const sample = dataset.sampleAt(line);
+        if (!sample || seen.has(sample.id)) continue;
+        const record = index.current(sample.id, this.project.annotator);
+        const label = teaches(record);
+        if (!label) continue;
+        seen.add(sample.id);
+        found.push({ time: record!.time, id: sample.id, example: { text: sample.text, label } });
+      }
+    }
+    found.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return found.map((f) => f.example);
+  }
+
+  /** Trains every task's model from scratch from the label files. Same files, same model. */
+  trainAll(): void {
+    this.models.clear();
+    const entries = this.project.datasetFiles().map((f) => this.project.entry(f)).filter((e): e is DatasetEntry => e !== undefined);
+    for (const task of this.project.config.tasks) {
+      if (!task.model.enabled) continue;
+      const mine = entries.filter((e) => e.task.name === task.name);
+      const labels = mine.length > 0 ? this.project.effectiveTask(mine[0]!).labels.map((l) => l.name) : task.labels.map((l) => l.name);
+      const model = this.create(task, labels);
+      const examples = this.examples(task, mine);
+      if (examples.length > 0) model.classifier.retrain(examples);
+    }
+  }
+
+  /** Learns one decision at once, so the next diagnostics already reflect it. */
+  learn(task: Task, sample: Sample, record: LabelRecord): void {
+    if (!task.model.enabled) return;
+    const label = teaches(record);
+    if (!label) return;
+    const model = this.models.get(task.name) ?? this.create(task, task.labels.map((l) => l.name));
+    if (!model.classifier.labels.includes(label)) model.classifier.addLabel(label);
+    model.classifier.update(sample.text, label);
+    model.version++;
+  }
+
+  predict(task: Task, sample: Sample): Prediction | undefined {
+    const model = this.models.get(task.name);
+    if (!model || model.classifier.examples === 0) return undefined;
+    const cached = model.cache.get(sample.id);
+    if (cached && cached.version === model.version && cached.text === sample.text) return cached.prediction;
+    const p = model.classifier.predict(sample.text);
+    const prediction: Prediction = { label: p.label, score: p.score, origin: 'model', coldStart: p.coldStart, scores: p.scores };
+    model.cache.set(sample.id, { version: model.version, text: sample.text, prediction });
+    return prediction;
+  }
+
+  version(task: Task): number {
+    return this.models.get(task.name)?.version ?? -1;
+  }
+
+  state(task: Task): ModelState {
+    const model = this.models.get(task.name);
+    if (!task.model.enabled || !model) return { state: 'off', examples: 0, counts: {}, minExamplesPerLabel: task.model.minExamplesPerLabel };
+    const { classifier } = model;
+    return {
+      state: classifier.examples === 0 || classifier.coldStart ? 'cold' : 'ready',
+      examples: classifier.examples,
+      counts: classifier.counts(),
+      minExamplesPerLabel: model.minExamplesPerLabel,
+    };
+  }
+}

@@ -1,0 +1,719 @@
+// The embedded text classifier: online logistic regression over hashed n-gram features.
+//
+//  - single-label: multinomial (softmax) logistic regression;
+//  - multi-label: one-vs-rest binary logistic regressions sharing the features.
+//  - Learning: AdaGrad with one accumulator per feature row (bucket), shared by the label
+//    columns of that row, so memory is 4 bytes/bucket + 4 bytes/bucket/label.
+//  - Calibration: the logit of every example is recorded *before* the model learns from it
+//    (a prequential, out-of-sample prediction) in a ring buffer of the most recent examples;
+//    from it we fit a temperature (single-label) or per-label Platt scaling (multi-label) by
+//    Newton's method, lazily, when a prediction is asked for and enough new examples arrived.
+//    `retrain` trains on 90% of the examples, records the logits of the held-out 10% for the
+//    calibration, then learns the held-out 10% too.
+//  - Deterministic: no Math.random; epoch shuffles use a seeded PRNG.
+
+import { Featurizer, fnv1a, type FeatureOptions, type SparseVector } from './features';
+import { permutation } from './prng';
+
+export interface Prediction {
+  /** Most probable label ('' if the model has no labels). */
+  label: string;
+  /** Calibrated probability of `label`. */
+  score: number;
+  /** Calibrated probabilities: sum to 1 (single-label) or independent per label (multi-label). */
+  scores: Record<string, number>;
+  /** Multi-label only: labels whose probability is at or over their threshold. */
+  labels?: string[];
+  /** True until every label has at least `minExamplesPerLabel` examples. */
+  coldStart: boolean;
+}
+
+export interface LabeledText {
+  text: string;
+  /** One label (single-label) or the set of labels (multi-label; may be empty = none apply). */
+  label: string | string[];
+  /** Optional group (e.g. source document): retrain's calibration hold-out takes whole groups. */
+  group?: string;
+}
+
+export interface ClassifierOptions {
+  labels: string[];
+  multiLabel?: boolean;
+  /** Cold start lasts until every label has this many examples (default 3). */
+  minExamplesPerLabel?: number;
+  /** Hash buckets (power of two, default 2^18). Overrides features.buckets. */
+  buckets?: number;
+  /** Seed of the shuffles in retrain (default 1). */
+  seed?: number;
+  /** Featurisation options (char n-gram range, tf, ...). */
+  features?: FeatureOptions;
+  /** AdaGrad base learning rate (default 0.1: best of 0.01..1 on the Brown corpus, online and batch). */
+  learningRate?: number;
+  /** Epochs of `retrain`; 'auto' (default) = about 100k updates in all, between 1 and 5 epochs. */
+  epochs?: number | 'auto';
+  /** Multi-label: probability threshold per label (default 0.5). */
+  thresholds?: Record<string, number>;
+  /** Default threshold of labels without one (default 0.5). */
+  defaultThreshold?: number;
+  /** Probability calibration (default true). */
+  calibrate?: boolean;
+  /** Size of the calibration window: the most recent out-of-sample logits (default 2048). */
+  calibrationWindow?: number;
+}
+
+const MIN_CALIBRATION = 30; // fewer out-of-sample examples than this: no calibration (T = 1)
+
+function sigmoid(z: number): number {
+  return z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
+}
+
+/**
+ * z[k] = sum_j W[idx[j] * L + k] * val[j] for k < L. Works on blocks of up to 4 label columns
+ * with the accumulators in locals (no read-modify-write of z inside the loop).
+ */
+function dotRows(W: Float32Array, L: number, idx: Int32Array, val: Float32Array, n: number, z: Float64Array): void {
+  let k0 = 0;
+  for (; k0 + 4 <= L; k0 += 4) {
+    let a0 = 0;
+    let a1 = 0;
+    let a2 = 0;
+    let a3 = 0;
+    for (let j = 0; j < n; j++) {
+      const v = val[j];
+      const b = idx[j] * L + k0;
+      a0 += W[b] * v;
+      a1 += W[b + 1] * v;
+      a2 += W[b + 2] * v;
+      a3 += W[b + 3] * v;
+    }
+    z[k0] = a0;
+    z[k0 + 1] = a1;
+    z[k0 + 2] = a2;
+    z[k0 + 3] = a3;
+  }
+  const rem = L - k0;
+  if (rem === 0) return;
+  let a0 = 0;
+  let a1 = 0;
+  let a2 = 0;
+  if (rem === 1) {
+    for (let j = 0; j < n; j++) a0 += W[idx[j] * L + k0] * val[j];
+  } else if (rem === 2) {
+    for (let j = 0; j < n; j++) {
+      const v = val[j];
+      const b = idx[j] * L + k0;
+      a0 += W[b] * v;
+      a1 += W[b + 1] * v;
+    }
+  } else {
+    for (let j = 0; j < n; j++) {
+      const v = val[j];
+      const b = idx[j] * L + k0;
+      a0 += W[b] * v;
+      a1 += W[b + 1] * v;
+      a2 += W[b + 2] * v;
+    }
+  }
+  z[k0] = a0;
+  if (rem > 1) z[k0 + 1] = a1;
+  if (rem > 2) z[k0 + 2] = a2;
+}
+
+/** W[idx[j] * L + k] -= step[j] * g[k], in blocks of up to 4 label columns. */
+function axpyRows(W: Float32Array, L: number, idx: Int32Array, step: Float64Array, n: number, g: Float64Array): void {
+  let k0 = 0;
+  for (; k0 + 4 <= L; k0 += 4) {
+    const g0 = g[k0];
+    const g1 = g[k0 + 1];
+    const g2 = g[k0 + 2];
+    const g3 = g[k0 + 3];
+    for (let j = 0; j < n; j++) {
+      const s = step[j];
+      const b = idx[j] * L + k0;
+      W[b] -= s * g0;
+      W[b + 1] -= s * g1;
+      W[b + 2] -= s * g2;
+      W[b + 3] -= s * g3;
+    }
+  }
+  for (; k0 < L; k0++) {
+    const gk = g[k0];
+    for (let j = 0; j < n; j++) W[idx[j] * L + k0] -= step[j] * gk;
+  }
+}
+
+export class TextClassifier {
+  readonly multiLabel: boolean;
+  readonly minExamplesPerLabel: number;
+  readonly seed: number;
+  readonly buckets: number;
+  private readonly featurizer: Featurizer;
+  private readonly eta: number;
+  private readonly epochsOpt: number | 'auto';
+  private readonly doCalibrate: boolean;
+  private readonly calCap: number;
+  private defaultThreshold: number;
+  private readonly thresholds = new Map<string, number>();
+
+  private labelList: string[] = [];
+  private readonly labelIndex = new Map<string, number>();
+  private L = 0;
+  /** Weights, bucket-major: W[bucket * L + label]. */
+  private W: Float32Array = new Float32Array(0);
+  /** AdaGrad accumulator per bucket row. */
+  private G: Float32Array;
+  private bias: Float64Array = new Float64Array(0);
+  private biasG: Float64Array = new Float64Array(0);
+  private labelCounts: number[] = [];
+  private nExamples = 0;
+
+  // calibration state
+  private temperature = 1; // single-label: p = softmax(z / T)
+  private plattA: Float64Array = new Float64Array(0); // multi-label: p_k = sigmoid(a_k z_k + c_k)
+  private plattC: Float64Array = new Float64Array(0);
+  private calZ: Float32Array = new Float32Array(0); // ring: logits, calCap x L
+  private calY: Uint8Array | Int32Array = new Int32Array(0); // single: label index; multi: calCap x L bits
+  private calFill = 0;
+  private calPos = 0;
+  private calDirty = 0;
+
+  // scratch
+  private z = new Float64Array(0);
+  private p = new Float64Array(0);
+  private g = new Float64Array(0);
+  private y = new Uint8Array(0);
+  private step = new Float64Array(256);
+
+  constructor(opts: ClassifierOptions) {
+    this.multiLabel = opts.multiLabel ?? false;
+    this.minExamplesPerLabel = opts.minExamplesPerLabel ?? 3;
+    this.seed = opts.seed ?? 1;
+    this.featurizer = new Featurizer({ ...opts.features, buckets: opts.buckets ?? opts.features?.buckets ?? 1 << 18 });
+    this.buckets = this.featurizer.buckets;
+    this.eta = opts.learningRate ?? 0.1;
+    this.epochsOpt = opts.epochs ?? 'auto';
+    this.doCalibrate = opts.calibrate ?? true;
+    this.calCap = Math.max(64, opts.calibrationWindow ?? 2048);
+    this.defaultThreshold = opts.defaultThreshold ?? 0.5;
+    for (const [k, v] of Object.entries(opts.thresholds ?? {})) this.thresholds.set(k, v);
+    this.G = new Float32Array(this.buckets);
+    for (const l of opts.labels) this.addLabel(l);
+    if (this.L === 0) this.resize(0);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // label set
+  // ------------------------------------------------------------------------------------------
+
+  get labels(): readonly string[] {
+    return this.labelList;
+  }
+
+  /** Add a label (no-op if known). Existing weights are kept; the new label starts at zero. */
+  addLabel(label: string): void {
+    if (this.labelIndex.has(label)) return;
+    this.labelIndex.set(label, this.L);
+    this.labelList.push(label);
+    this.labelCounts.push(0);
+    this.resize(this.L + 1);
+  }
+
+  private resize(newL: number): void {
+    const oldL = this.L;
+    const B = this.buckets;
+    const W = new Float32Array(B * newL);
+    if (oldL > 0 && newL > 0) {
+      const old = this.W;
+      const m = Math.min(oldL, newL);
+      for (let b = 0; b < B; b++) {
+        const so = b * oldL;
+        const sn = b * newL;
+        for (let k = 0; k < m; k++) W[sn + k] = old[so + k];
+      }
+    }
+    this.W = W;
+    const grow = (a: Float64Array, fill: number): Float64Array => {
+      const r = new Float64Array(newL).fill(fill);
+      r.set(a.subarray(0, Math.min(a.length, newL)));
+      return r;
+    };
+    this.bias = grow(this.bias, 0);
+    this.biasG = grow(this.biasG, 0);
+    this.plattA = grow(this.plattA, 1);
+    this.plattC = grow(this.plattC, 0);
+    this.L = newL;
+    this.z = new Float64Array(newL);
+    this.p = new Float64Array(newL);
+    this.g = new Float64Array(newL);
+    this.y = new Uint8Array(newL);
+    // the calibration window's layout depends on L: start it afresh (the fitted values stay)
+    this.calZ = new Float32Array(this.calCap * newL);
+    this.calY = this.multiLabel ? new Uint8Array(this.calCap * newL) : new Int32Array(this.calCap);
+    this.calFill = 0;
+    this.calPos = 0;
+    this.calDirty = 0;
+  }
+
+  /** Multi-label: set the probability threshold of one label. */
+  setThreshold(label: string, threshold: number): void {
+    this.thresholds.set(label, threshold);
+  }
+
+  threshold(label: string): number {
+    return this.thresholds.get(label) ?? this.defaultThreshold;
+  }
+
+  /** Number of examples seen per label (multi-label: examples where the label applies). */
+  counts(): Record<string, number> {
+    const r: Record<string, number> = {};
+    for (let k = 0; k < this.L; k++) r[this.labelList[k]] = this.labelCounts[k];
+    return r;
+  }
+
+  /** Total examples learned since construction or the last retrain. */
+  get examples(): number {
+    return this.nExamples;
+  }
+
+  get coldStart(): boolean {
+    if (this.L === 0) return true;
+    for (let k = 0; k < this.L; k++) if (this.labelCounts[k] < this.minExamplesPerLabel) return true;
+    return false;
+  }
+
+  /** Bytes held by the model's typed arrays (weights, accumulators, calibration window, buffers). */
+  memoryBytes(): number {
+    return (
+      this.W.byteLength +
+      this.G.byteLength +
+      this.bias.byteLength +
+      this.biasG.byteLength +
+      this.plattA.byteLength +
+      this.plattC.byteLength +
+      this.calZ.byteLength +
+      this.calY.byteLength
+    );
+  }
+
+  /**
+   * FNV-1a hash of the raw bits of all weights and biases: equal hashes <=> (practically)
+   * bit-identical models. Used to check that retrain is deterministic.
+   */
+  weightsHash(): string {
+    let h = 0x811c9dc5 | 0;
+    const mix = (a: Uint32Array): void => {
+      for (let i = 0; i < a.length; i++) h = Math.imul(h ^ a[i], 0x01000193);
+    };
+    mix(new Uint32Array(this.W.buffer, this.W.byteOffset, this.W.length));
+    mix(new Uint32Array(this.bias.buffer, this.bias.byteOffset, this.bias.length * 2));
+    return (h >>> 0).toString(16).padStart(8, '0');
+  }
+
+  /** Current calibration: temperature (single-label) or per-label Platt [a, c] (multi-label). */
+  calibration(): { temperature: number; platt?: Record<string, [number, number]>; window: number } {
+    this.maybeRecalibrate();
+    const r: { temperature: number; platt?: Record<string, [number, number]>; window: number } = {
+      temperature: this.temperature,
+      window: this.calFill,
+    };
+    if (this.multiLabel) {
+      r.platt = {};
+      for (let k = 0; k < this.L; k++) r.platt[this.labelList[k]] = [this.plattA[k], this.plattC[k]];
+    }
+    return r;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // prediction
+  // ------------------------------------------------------------------------------------------
+
+  /** Featurise a text with this model's featuriser (fresh arrays, L2-normalised). */
+  features(text: string): SparseVector {
+    return this.featurizer.featurize(text);
+  }
+
+  predict(text: string): Prediction {
+    const x = this.featurizer.featurizeScaled(text);
+    this.logits(x, x.scale);
+    return this.finishPrediction();
+  }
+
+  /** Predict from a vector made by `features()` (or any L2-normalised vector of this size). */
+  predictFeatures(x: SparseVector): Prediction {
+    this.logits(x, 1);
+    return this.finishPrediction();
+  }
+
+  /** Raw (uncalibrated) logits into this.z. */
+  private logits(x: SparseVector, scale: number): void {
+    const L = this.L;
+    const z = this.z;
+    const idx = x.indices;
+    const val = x.values;
+    const n = x.length;
+    dotRows(this.W, L, idx, val, n, z);
+    const b = this.bias;
+    for (let k = 0; k < L; k++) z[k] = z[k] * scale + b[k];
+  }
+
+  private finishPrediction(): Prediction {
+    const L = this.L;
+    const coldStart = this.coldStart;
+    if (L === 0) return { label: '', score: 0, scores: {}, coldStart: true, ...(this.multiLabel ? { labels: [] } : {}) };
+    this.maybeRecalibrate();
+    const z = this.z;
+    const p = this.p;
+    const scores: Record<string, number> = {};
+    let best = 0;
+    if (!this.multiLabel) {
+      const invT = 1 / this.temperature;
+      let max = -Infinity;
+      for (let k = 0; k < L; k++) if (z[k] > max) max = z[k];
+      let sum = 0;
+      for (let k = 0; k < L; k++) {
+        const e = Math.exp((z[k] - max) * invT);
+        p[k] = e;
+        sum += e;
+      }
+      for (let k = 0; k < L; k++) {
+        p[k] /= sum;
+        scores[this.labelList[k]] = p[k];
+        if (p[k] > p[best]) best = k;
+      }
+      return { label: this.labelList[best], score: p[best], scores, coldStart };
+    }
+    const labels: string[] = [];
+    for (let k = 0; k < L; k++) {
+      p[k] = sigmoid(this.plattA[k] * z[k] + this.plattC[k]);
+      const name = this.labelList[k];
+      scores[name] = p[k];
+      if (p[k] > p[best]) best = k;
+      if (p[k] >= this.threshold(name)) labels.push(name);
+    }
+    return { label: this.labelList[best], score: p[best], scores, labels, coldStart };
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // learning
+  // ------------------------------------------------------------------------------------------
+
+  /** Learn one example online. Unknown labels are added to the label set. */
+  update(text: string, label: string | string[]): void {
+    const ys = this.targetIndices(label);
+    const x = this.featurizer.featurizeScaled(text);
+    this.learn(x, x.scale, ys, true);
+  }
+
+  /** Learn one example given as a vector from `features()`. */
+  updateFeatures(x: SparseVector, label: string | string[]): void {
+    this.learn(x, 1, this.targetIndices(label), true);
+  }
+
+  private targetIndices(label: string | string[]): number[] {
+    const list = typeof label === 'string' ? [label] : label;
+    if (!this.multiLabel && list.length !== 1) {
+      throw new Error(`single-label classifier needs exactly one label, got ${list.length}`);
+    }
+    const out: number[] = [];
+    for (const l of list) {
+      if (!this.labelIndex.has(l)) this.addLabel(l);
+      const k = this.labelIndex.get(l)!;
+      if (!out.includes(k)) out.push(k);
+    }
+    return out;
+  }
+
+  private learn(x: SparseVector, scale: number, ys: number[], record: boolean): void {
+    const L = this.L;
+    this.logits(x, scale);
+    const z = this.z;
+    const g = this.g;
+    const y = this.y;
+    y.fill(0);
+    for (const k of ys) y[k] = 1;
+    if (record && this.doCalibrate) this.recordCalibration(ys);
+
+    // gradient of the log-loss w.r.t. the logits
+    let g2 = 0;
+    if (!this.multiLabel) {
+      let max = -Infinity;
+      for (let k = 0; k < L; k++) if (z[k] > max) max = z[k];
+      let sum = 0;
+      for (let k = 0; k < L; k++) {
+        const e = Math.exp(z[k] - max);
+        g[k] = e;
+        sum += e;
+      }
+      for (let k = 0; k < L; k++) {
+        const gk = g[k] / sum - y[k];
+        g[k] = gk;
+        g2 += gk * gk;
+      }
+    } else {
+      for (let k = 0; k < L; k++) {
+        const gk = sigmoid(z[k]) - y[k];
+        g[k] = gk;
+        g2 += gk * gk;
+      }
+    }
+
+    // AdaGrad step: one accumulator per feature row, shared by its L label columns
+    if (g2 > 0) {
+      const eta = this.eta;
+      const G = this.G;
+      const idx = x.indices;
+      const val = x.values;
+      const n = x.length;
+      if (this.step.length < n) this.step = new Float64Array(Math.max(n, 2 * this.step.length));
+      const step = this.step;
+      for (let j = 0; j < n; j++) {
+        const xi = val[j] * scale;
+        const b = idx[j];
+        const acc = G[b] + xi * xi * g2;
+        G[b] = acc;
+        step[j] = (eta * xi) / Math.sqrt(acc + 1e-8);
+      }
+      axpyRows(this.W, L, idx, step, n, g);
+      const bias = this.bias;
+      const bg = this.biasG;
+      for (let k = 0; k < L; k++) {
+        const gk = g[k];
+        bg[k] += gk * gk;
+        bias[k] -= (eta * gk) / Math.sqrt(bg[k] + 1e-8);
+      }
+    }
+    for (const k of ys) this.labelCounts[k]++;
+    this.nExamples++;
+  }
+
+  /**
+   * Forget everything learned and train from scratch on `examples` (each epoch visits them in an
+   * order shuffled with the seed). Same examples in the same order => identical weights.
+   */
+  retrain(examples: ReadonlyArray<LabeledText>, opts: { epochs?: number } = {}): void {
+    // reset weights, keep the label set (plus any new label in the examples)
+    for (const ex of examples) this.targetIndices(ex.label);
+    const L = this.L;
+    this.W = new Float32Array(this.buckets * L);
+    this.G = new Float32Array(this.buckets);
+    this.bias = new Float64Array(L);
+    this.biasG = new Float64Array(L);
+    this.plattA = new Float64Array(L).fill(1);
+    this.plattC = new Float64Array(L);
+    this.temperature = 1;
+    this.labelCounts = new Array<number>(L).fill(0);
+    this.nExamples = 0;
+    this.calFill = 0;
+    this.calPos = 0;
+    this.calDirty = 0;
+
+    const n = examples.length;
+    if (n === 0) return;
+    const ys = examples.map((ex) => this.targetIndices(ex.label));
+    const epochs = opts.epochs ?? (this.epochsOpt === 'auto' ? Math.max(1, Math.min(5, Math.round(100000 / n))) : this.epochsOpt);
+    // calibration hold-out (if there are enough examples): every 10th example, or, when the
+    // examples have groups, the groups whose name hashes to 0 mod 10, so that the held-out
+    // texts are as new to the model as the texts it will be asked about
+    const holdOut = this.doCalibrate && n >= 10 * MIN_CALIBRATION;
+    const train: number[] = [];
+    const held: number[] = [];
+    const hasGroups = examples.some((ex) => ex.group !== undefined);
+    const groupHeld = new Map<string, boolean>();
+    let nGroups = 0;
+    for (let i = 0; i < n; i++) {
+      let h: boolean;
+      const grp = examples[i].group;
+      if (!holdOut) h = false;
+      else if (!hasGroups) h = i % 10 === 9;
+      else if (grp === undefined) h = false;
+      else {
+        let v = groupHeld.get(grp);
+        if (v === undefined) {
+          v = fnv1a(grp, this.seed) % 10 === 0;
+          groupHeld.set(grp, v);
+          nGroups++;
+        }
+        h = v;
+      }
+      (h ? held : train).push(i);
+    }
+    if (hasGroups && (nGroups < 20 || held.length < MIN_CALIBRATION || train.length < held.length)) {
+      // too few groups for a group hold-out: fall back to every 10th example
+      train.length = 0;
+      held.length = 0;
+      for (let i = 0; i < n; i++) (holdOut && i % 10 === 9 ? held : train).push(i);
+    }
+
+    const counts = new Array<number>(L).fill(0);
+    for (const y of ys) for (const k of y) counts[k]++;
+    for (let e = 0; e < epochs; e++) {
+      // every epoch is shuffled (seeded): files are often sorted by label, and SGD in sorted
+      // order ends up predicting whatever came last
+      const order = permutation(train.length, (Math.imul(this.seed, 7919) + e) | 0);
+      for (let t = 0; t < train.length; t++) {
+        const i = train[order[t]];
+        const x = this.featurizer.featurizeScaled(examples[i].text);
+        this.learn(x, x.scale, ys[i], false);
+      }
+    }
+    // record the held-out logits (out-of-sample) for calibration, then learn them too
+    for (const i of held) {
+      const x = this.featurizer.featurizeScaled(examples[i].text);
+      this.logits(x, x.scale);
+      this.recordCalibration(ys[i]);
+    }
+    for (const i of held) {
+      const x = this.featurizer.featurizeScaled(examples[i].text);
+      this.learn(x, x.scale, ys[i], false);
+    }
+    this.labelCounts = counts;
+    this.nExamples = n;
+    if (held.length) this.recalibrate();
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // calibration
+  // ------------------------------------------------------------------------------------------
+
+  /** Store this.z (logits) and the target of one out-of-sample example in the ring buffer. */
+  private recordCalibration(ys: number[]): void {
+    const L = this.L;
+    const pos = this.calPos;
+    const z = this.z;
+    const off = pos * L;
+    for (let k = 0; k < L; k++) this.calZ[off + k] = z[k];
+    if (this.multiLabel) {
+      const cy = this.calY as Uint8Array;
+      cy.fill(0, off, off + L);
+      for (const k of ys) cy[off + k] = 1;
+    } else {
+      (this.calY as Int32Array)[pos] = ys[0];
+    }
+    this.calPos = (pos + 1) % this.calCap;
+    if (this.calFill < this.calCap) this.calFill++;
+    this.calDirty++;
+  }
+
+  private maybeRecalibrate(): void {
+    if (!this.doCalibrate || this.calDirty === 0 || this.calFill < MIN_CALIBRATION) return;
+    // refit when the window changed by more than ~3% (and at least 16 examples)
+    if (this.calDirty < Math.max(16, this.calFill >> 5)) return;
+    this.recalibrate();
+  }
+
+  /** Fit the temperature / Platt parameters on the calibration window now. */
+  recalibrate(): void {
+    this.calDirty = 0;
+    if (this.calFill < MIN_CALIBRATION || this.L === 0) return;
+    if (this.multiLabel) this.fitPlatt();
+    else this.fitTemperature();
+  }
+
+  /**
+   * Minimise the NLL of softmax(beta * z) over the window in beta = 1/T (convex in beta), by
+   * safeguarded Newton steps.
+   */
+  private fitTemperature(): void {
+    const L = this.L;
+    const N = this.calFill;
+    const Z = this.calZ;
+    const Y = this.calY as Int32Array;
+    if (L < 2) return;
+    const nll = (beta: number, wantDerivs: boolean): [number, number, number] => {
+      let f = 0;
+      let d1 = 0;
+      let d2 = 0;
+      for (let i = 0; i < N; i++) {
+        const off = i * L;
+        let max = -Infinity;
+        for (let k = 0; k < L; k++) if (Z[off + k] > max) max = Z[off + k];
+        let s = 0;
+        let sz = 0;
+        let szz = 0;
+        for (let k = 0; k < L; k++) {
+          const zk = Z[off + k] - max;
+          const e = Math.exp(beta * zk);
+          s += e;
+          if (wantDerivs) {
+            sz += e * zk;
+            szz += e * zk * zk;
+          }
+        }
+        const zy = Z[off + Y[i]] - max;
+        f += Math.log(s) - beta * zy;
+        if (wantDerivs) {
+          const ez = sz / s;
+          d1 += ez - zy;
+          d2 += szz / s - ez * ez;
+        }
+      }
+      return [f, d1, d2];
+    };
+    let beta = 1 / this.temperature;
+    let [f, d1, d2] = nll(beta, true);
+    for (let it = 0; it < 30; it++) {
+      let step = d2 > 1e-12 ? -d1 / d2 : -Math.sign(d1) * 0.5 * beta;
+      let next = Math.min(100, Math.max(0.01, beta + step));
+      let [fn] = nll(next, false);
+      let tries = 0;
+      while (fn > f && tries < 20) {
+        step /= 2;
+        next = Math.min(100, Math.max(0.01, beta + step));
+        [fn] = nll(next, false);
+        tries++;
+      }
+      if (fn > f) break;
+      const done = Math.abs(next - beta) < 1e-6 * beta;
+      beta = next;
+      [f, d1, d2] = nll(beta, true);
+      if (done) break;
+    }
+    this.temperature = 1 / beta;
+  }
+
+  /**
+   * Per label: logistic regression of the target on the logit, p = sigmoid(a z + c), with a weak
+   * Gaussian prior pulling (a, c) towards the identity (1, 0) so that rare labels stay sane.
+   */
+  private fitPlatt(): void {
+    const L = this.L;
+    const N = this.calFill;
+    const Z = this.calZ;
+    const Y = this.calY as Uint8Array;
+    const lambda = 1; // prior strength (in examples)
+    for (let k = 0; k < L; k++) {
+      let a = this.plattA[k];
+      let c = this.plattC[k];
+      for (let it = 0; it < 25; it++) {
+        // gradient and Hessian of NLL + lambda/2 ((a-1)^2 + c^2)
+        let ga = lambda * (a - 1);
+        let gc = lambda * c;
+        let haa = lambda;
+        let hac = 0;
+        let hcc = lambda;
+        for (let i = 0; i < N; i++) {
+          const zi = Z[i * L + k];
+          const pi = sigmoid(a * zi + c);
+          const r = pi - Y[i * L + k];
+          const w = pi * (1 - pi);
+          ga += r * zi;
+          gc += r;
+          haa += w * zi * zi;
+          hac += w * zi;
+          hcc += w;
+        }
+        const det = haa * hcc - hac * hac;
+        if (!(det > 1e-12)) break;
+        const da = (hcc * ga - hac * gc) / det;
+        const dc = (haa * gc - hac * ga) / det;
+        a -= da;
+        c -= dc;
+        if (Math.abs(da) + Math.abs(dc) < 1e-7) break;
+      }
+      if (Number.isFinite(a) && Number.isFinite(c)) {
+        this.plattA[k] = Math.max(0.01, a);
+        this.plattC[k] = c;
+      }
+    }
+  }
+}
