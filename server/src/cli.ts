@@ -5,6 +5,8 @@ import { Command, Option } from 'commander';
 import { CONFIG_FILE } from './core/config';
 import { Project } from './core/project';
 import { datasetStats, formatStats } from './core/stats';
+import { registerLabelCommand } from './cli-label';
+import { registerModelCommands } from './cli-model';
 
 /** The workspace root of a file: the nearest folder above it with a loopmark.json, else its git root, else cwd. */
 export function findRoot(start: string): string {
@@ -70,6 +72,8 @@ export function buildCli(): Command {
       else process.stdout.write(results.map((r) => formatStats(r.dataset, r)).join('\n'));
     });
 
+  registerLabelCommand(program);
+  registerModelCommands(program, projectFor);
   return program;
 }
 

@@ -1,0 +1,66 @@
+// `loopmark label`: write one decision to a dataset's label file from a shell or a script, with the
+// same lock, durability and compaction as the language server (several windows and CLIs may write at once).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Option, type Command } from 'commander';
+import { findRoot } from './cli';
+import { CONFIG_FILE } from './core/config';
+import { serializeLabel } from './core/labels';
+import { Project } from './core/project';
+import type { Answer } from './core/types';
+
+const ANSWERS: readonly Answer[] = ['accept', 'reject', 'ignore'];
+
+interface LabelOptions {
+  answer: Answer;
+  annotator?: string;
+  root?: string;
+}
+
+function fail(message: string): never {
+  process.stderr.write(`loopmark: ${message}\n`);
+  process.exit(2);
+}
+
+export function registerLabelCommand(program: Command): void {
+  program
+    .command('label')
+    .description('write a decision on one sample to the label file (durable when the command returns)')
+    .argument('<dataset>', 'dataset file (.jsonl)')
+    .argument('<sampleId>', "the sample's id (as shown in the hover, e.g. r003 or text:0123abcd...)")
+    .argument('<label>', 'the label')
+    .addOption(new Option('--answer <answer>', 'accept the label, reject it, or ignore (skip) the sample').choices(ANSWERS).default('accept'))
+    .addOption(new Option('--annotator <name>', 'who is labeling (default: git config user.email)'))
+    .addOption(new Option('--root <folder>', 'workspace folder (default: nearest folder with loopmark.json, else the git root)'))
+    .action((dataset: string, sampleId: string, label: string, options: LabelOptions) => {
+      const file = path.resolve(dataset);
+      if (!fs.existsSync(file)) fail(`${dataset}: no such file`);
+      const root = options.root ? path.resolve(options.root) : findRoot(file);
+      const project = new Project({ root, ...(options.annotator ? { annotator: options.annotator } : {}) });
+      for (const p of project.config.problems) process.stderr.write(`${path.join(root, CONFIG_FILE)}:${p.line + 1}: ${p.message}\n`);
+      const entry = project.entry(file);
+      if (!entry) fail(`${dataset} is not a dataset of any task in ${root} (check "files" in loopmark.json, and that records have the text field)`);
+      const task = project.effectiveTask(entry);
+      if (!task.inferred && options.answer !== 'ignore' && !task.labels.some((l) => l.name === label)) {
+        fail(`'${label}' is not in the label set of task '${task.name}' (${task.labels.map((l) => l.name).join(', ')})`);
+      }
+      let record;
+      try {
+        record = project.applyLabel(file, { sampleId, label, answer: options.answer, source: 'manual' });
+      } catch (error) {
+        fail((error as Error).message);
+      }
+      process.stdout.write(`${serializeLabel(record)}\n`);
+      // The decision is durable; canonical order is best effort (another writer may hold the lock, or a line may be broken).
+      try {
+        if (!project.compactLabels(entry.labelPath)) {
+          const problems = project.labelStore(entry.labelPath).problems;
+          if (problems.length > 0) {
+            process.stderr.write(`loopmark: ${path.relative(process.cwd(), entry.labelPath)} has ${problems.length} unparseable line(s) (first: line ${problems[0]!.line + 1}: ${problems[0]!.message}); the label was appended, the file is left as it is\n`);
+          }
+        }
+      } catch (error) {
+        process.stderr.write(`loopmark: the label was written; rewriting ${entry.labelPath} in canonical order failed: ${(error as Error).message}\n`);
+      }
+    });
+}

@@ -1,0 +1,174 @@
+// The model in the open: `loopmark eval`, `predict`, `queue` and `simulate`, on the same core as the server.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Command } from 'commander';
+import { isBlank } from './core/jsonl';
+import { Learner } from './core/learner';
+import { crossValidate, holdout, simulateLearningCurve, type EvalResult, type Example } from './core/model/evaluate';
+import type { DatasetEntry, Project } from './core/project';
+import { reviewQueue } from './core/reviewQueue';
+
+type Open = (dataset: string, options: { root?: string; annotator?: string }) => { project: Project; file: string };
+
+function fixed(n: number): string {
+  return n.toFixed(3);
+}
+
+export function formatEval(result: EvalResult, how: string): string {
+  const labels = result.confusion.labels;
+  const width = Math.max(9, ...labels.map((l) => l.length));
+  const out = [
+    `${how} on ${result.n} labeled samples`,
+    `  accuracy ${fixed(result.accuracy)}  macro-F1 ${fixed(result.macroF1)}  (majority baseline ${fixed(result.majorityBaseline)}, ECE ${fixed(result.ece)})`,
+    '',
+    `  ${'label'.padEnd(width)}  precision  recall     F1  support`,
+    ...labels.map((l) => {
+      const m = result.perLabel[l]!;
+      return `  ${l.padEnd(width)}  ${fixed(m.precision).padStart(9)}  ${fixed(m.recall).padStart(6)}  ${fixed(m.f1).padStart(5)}  ${String(m.support).padStart(7)}`;
+    }),
+    '',
+    `  confusion (rows: gold, columns: predicted)`,
+    `  ${''.padEnd(width)}  ${labels.map((l) => l.slice(0, 9).padStart(9)).join(' ')}`,
+    ...labels.map((l, i) => `  ${l.padEnd(width)}  ${result.confusion.matrix[i]!.map((v) => String(v).padStart(9)).join(' ')}`),
+    '',
+  ];
+  return out.join('\n');
+}
+
+/** The labeled examples of one dataset (accepted decisions that count for the annotator). */
+function datasetExamples(project: Project, entry: DatasetEntry): Example[] {
+  return new Learner(project).examples(entry.task, [entry]);
+}
+
+/** Gold examples from a file: Loopmark label records joined to a dataset's texts, or records with text and label. */
+export function readGold(goldFile: string, texts?: Map<string, string>): Example[] {
+  const examples: Example[] = [];
+  const lines = fs.readFileSync(goldFile, 'utf8').split(/\r\n|\r|\n/);
+  lines.forEach((line, i) => {
+    if (isBlank(line)) return;
+    let record: Record<string, unknown>;
+    try {
+      record = JSON.parse(line) as Record<string, unknown>;
+    } catch (error) {
+      throw new Error(`${goldFile}:${i + 1}: not valid JSON: ${(error as Error).message}`);
+    }
+    let label = record['label'] ?? record['labels'];
+    if (Array.isArray(label)) label = label.length === 1 ? label[0] : label;
+    if (typeof label !== 'string') return; // no single gold label: not usable for single-label replay
+    if (record['answer'] !== undefined && record['answer'] !== 'accept') return;
+    const text = typeof record['text'] === 'string' ? record['text'] : texts?.get(String(record['id']));
+    if (typeof text !== 'string') throw new Error(`${goldFile}:${i + 1}: no text for this record (give the dataset with --dataset)`);
+    examples.push({ text, label });
+  });
+  return examples;
+}
+
+export function registerModelCommands(program: Command, open: Open): void {
+  program
+    .command('eval')
+    .description('evaluate the embedded model on the labeled samples (k-fold or held-out)')
+    .argument('<dataset>', 'dataset file (.jsonl)')
+    .option('--folds <k>', 'k-fold cross-validation', '5')
+    .option('--holdout <fraction>', 'evaluate on a held-out fraction instead of k folds')
+    .option('--seed <n>', 'seed of the split', '1')
+    .option('--json', 'print JSON for machines')
+    .option('--root <folder>', 'workspace folder')
+    .option('--annotator <name>', 'whose labels count')
+    .action((dataset: string, o: { folds: string; holdout?: string; seed: string; json?: boolean; root?: string; annotator?: string }) => {
+      const { project, file } = open(dataset, o);
+      const entry = project.entry(file)!;
+      const examples = datasetExamples(project, entry);
+      const labels = project.effectiveTask(entry).labels.map((l) => l.name);
+      if (examples.length < 2) throw new Error(`${dataset} has ${examples.length} labeled samples; label a few more to evaluate`);
+      const seed = Number(o.seed);
+      const result = o.holdout
+        ? holdout(examples, { labels, seed, testFraction: Number(o.holdout) })
+        : crossValidate(examples, { labels, seed, folds: Math.min(Number(o.folds), examples.length) });
+      const how = o.holdout ? `held-out ${o.holdout}` : `${Math.min(Number(o.folds), examples.length)}-fold cross-validation`;
+      process.stdout.write(o.json ? `${JSON.stringify({ dataset, evaluation: how, ...result }, null, 2)}\n` : formatEval(result, how));
+    });
+
+  program
+    .command('predict')
+    .description('predict every sample with the model trained on the workspace labels; JSONL {"id","label","score"}')
+    .argument('<dataset>', 'dataset file (.jsonl)')
+    .option('--out <file>', 'write to a file (e.g. <dataset>.predictions.jsonl) instead of stdout')
+    .option('--root <folder>', 'workspace folder')
+    .option('--annotator <name>', 'whose labels count')
+    .action((dataset: string, o: { out?: string; root?: string; annotator?: string }) => {
+      const { project, file } = open(dataset, o);
+      const learner = new Learner(project);
+      learner.trainAll();
+      const entry = project.entry(file)!;
+      const state = learner.state(entry.task);
+      if (state.examples === 0) throw new Error(`no labels yet for task '${entry.task.name}': the model has nothing to learn from`);
+      const lines: string[] = [];
+      for (let line = 0; line < entry.dataset.lineCount; line++) {
+        const sample = entry.dataset.sampleAt(line);
+        const p = sample ? learner.predict(entry.task, sample) : undefined;
+        if (sample && p) lines.push(JSON.stringify({ id: sample.id, label: p.label, score: Number(p.score.toFixed(4)) }));
+      }
+      const text = lines.length ? `${lines.join('\n')}\n` : '';
+      if (o.out) fs.writeFileSync(path.resolve(o.out), text);
+      else process.stdout.write(text);
+      if (state.state === 'cold') process.stderr.write(`loopmark: the model is in cold start (fewer than ${state.minExamplesPerLabel} labels of some label): scores are not reliable yet\n`);
+    });
+
+  program
+    .command('queue')
+    .description('the ids of the next samples to review, in queue order')
+    .argument('<dataset>', 'a dataset file of the task (.jsonl)')
+    .option('-n <count>', 'how many', '20')
+    .option('--json', 'print JSON for machines')
+    .option('--root <folder>', 'workspace folder')
+    .option('--annotator <name>', 'whose labels count')
+    .action((dataset: string, o: { n: string; json?: boolean; root?: string; annotator?: string }) => {
+      const { project, file } = open(dataset, o);
+      const learner = new Learner(project);
+      learner.trainAll();
+      project.predictor = learner;
+      const task = project.taskOf(file)!;
+      const items = reviewQueue(project, task, Number(o.n));
+      if (o.json) {
+        const rows = items.map((i) => ({ id: i.sampleId, file: path.relative(process.cwd(), i.path), line: i.line + 1, label: i.prediction?.label, score: i.prediction?.score }));
+        process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+      } else {
+        process.stdout.write(items.map((i) => `${i.sampleId}\n`).join(''));
+      }
+    });
+
+  program
+    .command('simulate')
+    .description('replay gold labels in queue order and in random order; accuracy after every k labels')
+    .requiredOption('--gold <file>', 'gold labels: JSONL of {"text","label"} (or {"id","label"} with --dataset)')
+    .option('--dataset <file>', 'the dataset whose texts the gold ids refer to')
+    .option('--step <k>', 'labels per step', '20')
+    .option('--max <n>', 'stop after this many labels')
+    .option('--test <fraction>', 'held-out test fraction', '0.2')
+    .option('--seed <n>', 'seed', '1')
+    .option('--json', 'print JSON for machines')
+    .option('--root <folder>', 'workspace folder (with --dataset)')
+    .action((o: { gold: string; dataset?: string; step: string; max?: string; test: string; seed: string; json?: boolean; root?: string }) => {
+      let texts: Map<string, string> | undefined;
+      if (o.dataset) {
+        const { project, file } = open(o.dataset, o);
+        const entry = project.entry(file)!;
+        texts = new Map();
+        for (let line = 0; line < entry.dataset.lineCount; line++) {
+          const s = entry.dataset.sampleAt(line);
+          if (s) texts.set(s.id, s.text);
+        }
+      }
+      const examples = readGold(o.gold, texts);
+      if (examples.length < 10) throw new Error(`${o.gold}: only ${examples.length} usable gold labels`);
+      const common = { examples, step: Number(o.step), testFraction: Number(o.test), seed: Number(o.seed), ...(o.max ? { maxLabels: Number(o.max) } : {}) };
+      const queue = simulateLearningCurve({ ...common, strategy: 'queue' });
+      const random = simulateLearningCurve({ ...common, strategy: 'random' });
+      if (o.json) {
+        process.stdout.write(`${JSON.stringify({ gold: o.gold, examples: examples.length, queue, random }, null, 2)}\n`);
+        return;
+      }
+      const rows = queue.map((q, i) => `  ${String(q.labels).padStart(6)}  ${fixed(q.accuracy).padStart(8)}  ${fixed(random[i]?.accuracy ?? NaN).padStart(8)}`);
+      process.stdout.write([`${examples.length} gold labels, test fraction ${o.test}`, '  labels     queue    random', ...rows, ''].join('\n'));
+    });
+}
