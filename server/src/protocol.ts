@@ -91,3 +91,9 @@ export namespace BulkAcceptRequest {
 
 /** Client-side command a source action runs: asks for the score, confirms the count, accepts. */
 export const ACCEPT_ABOVE_COMMAND = 'loopmark.acceptAllAbove';
+
+/** Client → server: the line ranges an editor shows of a document; diagnostics of large datasets focus there. */
+export namespace VisibleRangesNotification {
+  export const method = 'loopmark/visibleRanges';
+  export const type = new NotificationType<{ uri: string; ranges: Array<[number, number]> }>(method);
+}

@@ -21,14 +21,19 @@ import { configText, CONFIG_FILE } from './core/config';
 import { hoverMarkdown } from './core/hover';
 import { Learner } from './core/learner';
 import { excerpt } from './core/jsonl';
-import { CancelledError, Project } from './core/project';
-import { reviewQueue, type QueueItem } from './core/reviewQueue';
+import { CancelledError, FOCUS_THRESHOLD_LINES, Project } from './core/project';
+import { reviewQueueSteps, type QueueItem } from './core/reviewQueue';
+import { drive } from './core/slicer';
+import { Dataset } from './core/dataset';
+import type { DatasetEntry } from './core/project';
+import type { LabelRecord, Task } from './core/types';
 import {
   ACCEPT_ABOVE_COMMAND,
   APPLY_LABEL_COMMAND,
   BulkAcceptRequest,
   BulkPreviewRequest,
   QueueRequest,
+  VisibleRangesNotification,
   type QueueEntry,
   InferredConfigRequest,
   LabelsChangedNotification,
@@ -58,6 +63,12 @@ export interface ServerOptions {
 export function startServer(connection: Connection, options: ServerOptions = {}): void {
   const projects: Project[] = [];
   const learners = new Map<Project, Learner>();
+  /** What each editor shows of a document: diagnostics of large datasets focus there. */
+  const visible = new Map<string, Array<[number, number]>>();
+  /** The last queue computed per task, whose head also gets diagnostics. */
+  const lastQueue = new Map<string, QueueItem[]>();
+  /** Background work per file (index, parse), shared by the requests that wait for it. */
+  const preparing = new Map<string, Promise<void>>();
   const openVersions = new Map<string, number>();
   const compactTimers = new Map<string, NodeJS.Timeout>();
 
@@ -82,16 +93,26 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     return file && project ? { file, project } : undefined;
   }
 
-  /** Runs a handler; a failure becomes a logged error and an LSP error, never a crash. */
+  function toResponseError(what: string, error: unknown): ResponseError<void> {
+    if (error instanceof ResponseError) return error;
+    if (error instanceof CancelledError) return new ResponseError(LSPErrorCodes.RequestCancelled, 'cancelled');
+    const message = `Loopmark: ${what} failed: ${(error as Error).message}`;
+    connection.console.error(`${message}\n${(error as Error).stack ?? ''}`);
+    return new ResponseError(ErrorCodes.InternalError, message);
+  }
+
+  /** Runs a handler (sync or async); a failure becomes a logged error and an LSP error, never a crash. */
   function guarded<T>(what: string, fn: () => T): T {
     try {
-      return fn();
+      const result = fn();
+      if (result instanceof Promise) {
+        return result.catch((error: unknown) => {
+          throw toResponseError(what, error);
+        }) as T;
+      }
+      return result;
     } catch (error) {
-      if (error instanceof ResponseError) throw error;
-      if (error instanceof CancelledError) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'cancelled');
-      const message = `Loopmark: ${what} failed: ${(error as Error).message}`;
-      connection.console.error(`${message}\n${(error as Error).stack ?? ''}`);
-      throw new ResponseError(ErrorCodes.InternalError, message);
+      throw toResponseError(what, error);
     }
   }
 
@@ -147,7 +168,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       const root = filePath(uri);
       if (!root) continue;
       try {
-        const project = new Project({ root, ...(annotator ? { annotator } : {}) });
+        const project = new Project({ root, largeFiles: 'background', ...(annotator ? { annotator } : {}) });
         const learner = new Learner(project);
         project.predictor = learner;
         learners.set(project, learner);
@@ -168,22 +189,51 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     };
   });
 
-  function train(project: Project): void {
-    const started = Date.now();
-    try {
-      learners.get(project)?.trainAll();
-      log(`Loopmark: ${project.root}: model trained from the label files in ${Date.now() - started} ms`);
-    } catch (error) {
-      connection.console.error(`Loopmark: training the model failed: ${(error as Error).message}`);
-    }
+  /**
+   * Gets a dataset ready without holding the event loop: indexes a large file from disk, or parses
+   * every line of an open document, in slices. Requests that need the whole dataset await this.
+   */
+  function prepare(project: Project, file: string): Promise<void> {
+    let job = preparing.get(file);
+    if (job) return job;
+    job = (async () => {
+      project.entry(file); // registers a large file for background indexing
+      while (!project.indexStep(file)) {
+        await drive((function* () {
+          while (!project.indexStep(file)) yield;
+        })());
+      }
+      const dataset = project.entry(file)?.dataset;
+      if (dataset instanceof Dataset) await drive(dataset.parseSteps());
+    })().finally(() => preparing.delete(file));
+    preparing.set(file, job);
+    return job;
+  }
+
+  const training = new Map<Project, Promise<void>>();
+  function train(project: Project): Promise<void> {
+    const previous = training.get(project) ?? Promise.resolve();
+    const job = previous.then(async () => {
+      const started = Date.now();
+      try {
+        for (const file of project.datasetFiles()) await prepare(project, file);
+        const learner = learners.get(project);
+        if (learner) await drive(learner.trainSteps());
+        log(`Loopmark: ${project.root}: model trained from the label files in ${Date.now() - started} ms`);
+      } catch (error) {
+        connection.console.error(`Loopmark: training the model failed: ${(error as Error).message}`);
+      }
+      refresh();
+    });
+    training.set(project, job);
+    return job;
   }
 
   connection.onInitialized(() => {
     for (const p of projects) {
       log(`Loopmark: ${p.root}: ${p.config.declared ? 'loopmark.json' : 'inferred task'}, annotator ${p.annotator}`);
-      train(p);
+      void train(p);
     }
-    refresh();
   });
 
   function toQueueEntry(item: QueueItem): QueueEntry {
@@ -261,24 +311,48 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       retrain.add(at.project);
     }
     // Labels written elsewhere (another window, the CLI, git) retrain the model from the files.
-    for (const project of retrain) if (project.labelsChangedOnDisk()) train(project);
+    for (const project of retrain) if (project.labelsChangedOnDisk()) void train(project);
     if (changed) refresh();
   });
+
+  connection.onNotification(VisibleRangesNotification.type, ({ uri, ranges }) => {
+    visible.set(uri, ranges);
+    connection.languages.diagnostics.refresh();
+  });
+
+  function summary(message: string): Diagnostic {
+    return {
+      range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+      severity: DiagnosticSeverity.Information,
+      source: 'loopmark',
+      code: 'more-to-review',
+      message,
+    };
+  }
 
   connection.languages.diagnostics.on((params, token) =>
     guarded('computing diagnostics', () => {
       const at = located(params.textDocument.uri);
       if (!at) return { kind: DocumentDiagnosticReportKind.Full, items: [] };
-      const { findings, omitted } = at.project.findings(at.file, { isCancelled: () => token.isCancellationRequested });
+      const entry = at.project.entry(at.file);
+      const task = entry ? at.project.taskOf(at.file) : undefined;
+      const extraLines = task ? (lastQueue.get(task.name) ?? []).filter((i) => i.path === at.file).map((i) => i.line) : [];
+      const focus = visible.get(params.textDocument.uri);
+      const { findings, omitted } = at.project.findings(at.file, { ...(focus ? { focus } : {}), extraLines, isCancelled: () => token.isCancellationRequested });
       const items = findings.map(toDiagnostic);
-      if (omitted > 0) {
-        items.unshift({
-          range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
-          severity: DiagnosticSeverity.Information,
-          source: 'loopmark',
-          code: 'more-to-review',
-          message: `${omitted} more samples have findings that are not shown here; "Loopmark: Next Sample to Review" goes through all of them`,
-        });
+      if (entry && entry.dataset.lineCount > FOCUS_THRESHOLD_LINES) {
+        const ready = !(entry.dataset instanceof Dataset) || entry.dataset.isParsed();
+        if (ready) {
+          const status = at.project.status(at.file);
+          const shown = findings.filter((f) => f.code === 'review' || f.code === 'suggestion').length;
+          const rest = Math.max(0, (status?.needsReview ?? 0) - shown);
+          if (rest > 0) items.unshift(summary(`${rest} more unlabeled samples outside the visible lines (diagnostics follow your scrolling); "Loopmark: Next Sample to Review" walks the queue through all of them`));
+        } else {
+          items.unshift(summary(`Loopmark is reading ${entry.dataset.lineCount} lines; diagnostics show around the visible lines`));
+          void prepare(at.project, at.file).then(() => connection.languages.diagnostics.refresh());
+        }
+      } else if (omitted > 0) {
+        items.unshift(summary(`${omitted} more findings are not shown; "Loopmark: Next Sample to Review" goes through all of them`));
       }
       return { kind: DocumentDiagnosticReportKind.Full, items };
     }),
@@ -338,7 +412,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     }),
   );
 
-  function learn(project: Project, entry: import('./core/project').DatasetEntry, records: readonly import('./core/types').LabelRecord[]): void {
+  function learn(project: Project, entry: DatasetEntry, records: readonly LabelRecord[]): void {
     const learner = learners.get(project);
     if (!learner) return;
     for (const record of records) {
@@ -348,33 +422,43 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     }
   }
 
+  async function queueFor(project: Project, task: Task, n: number, token: { isCancellationRequested: boolean }, skip?: Set<string>): Promise<QueueItem[]> {
+    for (const file of project.datasetFiles()) await prepare(project, file);
+    const items = await drive(reviewQueueSteps(project, task, n, skip ? { skip } : {}), () => token.isCancellationRequested);
+    if (!skip) lastQueue.set(task.name, items.slice(0, 20));
+    return items;
+  }
+
   connection.onRequest(QueueRequest.type, ({ uri, n }, token) =>
-    guarded('computing the review queue', () => {
+    guarded('computing the review queue', async () => {
       const at = uri ? located(uri) : undefined;
       const project = at?.project ?? projects[0];
       if (!project) return null;
       const task = (at ? project.taskOf(at.file) : undefined) ?? project.config.tasks[0];
       if (!task) return null;
-      const items = reviewQueue(project, task, Math.max(1, Math.min(n, 500)), { isCancelled: () => token.isCancellationRequested });
+      const items = await queueFor(project, task, Math.max(1, Math.min(n, 500)), token);
       return { task: task.name, strategy: task.queue.strategy, items: items.map(toQueueEntry) };
     }),
   );
 
-  connection.onRequest(BulkPreviewRequest.type, ({ uri, minScore }) =>
-    guarded('counting predictions', () => {
+  connection.onRequest(BulkPreviewRequest.type, ({ uri, minScore }, token) =>
+    guarded('counting predictions', async () => {
       const at = located(uri);
-      const decisions = at ? at.project.acceptableAbove(at.file, minScore) : [];
+      if (!at) return { count: 0, byLabel: {} };
+      await prepare(at.project, at.file);
+      const decisions = await drive(at.project.acceptableAboveSteps(at.file, minScore), () => token.isCancellationRequested);
       const byLabel: Record<string, number> = {};
       for (const d of decisions) byLabel[d.label] = (byLabel[d.label] ?? 0) + 1;
       return { count: decisions.length, byLabel };
     }),
   );
 
-  connection.onRequest(BulkAcceptRequest.type, ({ uri, minScore }) =>
-    guarded('accepting predictions', () => {
+  connection.onRequest(BulkAcceptRequest.type, ({ uri, minScore }, token) =>
+    guarded('accepting predictions', async () => {
       const at = located(uri);
       if (!at) return { written: 0 };
-      const decisions = at.project.acceptableAbove(at.file, minScore);
+      await prepare(at.project, at.file);
+      const decisions = await drive(at.project.acceptableAboveSteps(at.file, minScore), () => token.isCancellationRequested);
       if (decisions.length === 0) return { written: 0 };
       const records = at.project.applyLabels(at.file, decisions);
       const entry = at.project.entry(at.file)!;
@@ -395,10 +479,12 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   );
 
   connection.onRequest(StatusRequest.type, ({ uri }) =>
-    guarded('computing the status', () => {
+    guarded('computing the status', async () => {
       const at = located(uri);
-      const status = at?.project.status(at.file);
-      if (!at || !status) return null;
+      if (!at || !at.project.taskOf(at.file)) return null;
+      await prepare(at.project, at.file);
+      const status = at.project.status(at.file);
+      if (!status) return null;
       const task = at.project.taskOf(at.file);
       const learner = learners.get(at.project);
       return task && learner ? { ...status, model: learner.state(task) } : status;
@@ -421,18 +507,19 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   );
 
   connection.onRequest(NextSampleRequest.type, ({ uri, line }, token) =>
-    guarded('finding the next sample', () => {
+    guarded('finding the next sample', async () => {
       const at = located(uri);
       if (!at) return null;
       const task = at.project.taskOf(at.file);
       if (!task) return null;
+      await prepare(at.project, at.file);
       let target: { path: string; line: number } | undefined;
       if (task.queue.strategy === 'file-order') {
         const next = at.project.nextUnlabeled(at.file, line);
         if (next !== undefined) target = { path: at.file, line: next };
       }
       // The queue spans the task's files; the sample under the cursor is not "next".
-      target ??= reviewQueue(at.project, task, 1, { skip: new Set([`${at.file}#${line}`]), isCancelled: () => token.isCancellationRequested })[0];
+      target ??= (await queueFor(at.project, task, 1, token, new Set([`${at.file}#${line}`])))[0];
       const entry = target ? at.project.entry(target.path) : undefined;
       if (!target || !entry) return null;
       const range = entry.dataset.textRange(target.line);

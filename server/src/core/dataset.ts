@@ -1,5 +1,5 @@
 // A dataset held as lines, parsed lazily and re-parsed only where an edit touched it.
-import { getPath, isBlank, jsonErrorPosition, locateValue, splitLines } from './jsonl';
+import { getPath, isBlank, jsonErrorPosition, locateValue } from './jsonl';
 import { sampleId } from './identity';
 import { predictionFromRecord } from './predictions';
 import type { Prediction } from './types';
@@ -38,19 +38,32 @@ function describe(value: unknown): string {
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
+/** Why a line is not JSON, in words; binary data and control characters are named, never echoed. */
+function invalidJsonMessage(line: string, error: unknown): string {
+  if (line.includes('\u0000')) return 'Not valid JSON: the line is binary data (it contains NUL bytes); is this file really JSON Lines?';
+  // V8 quotes part of the input in its message: keep it on one readable line.
+  const reason = String((error as Error)?.message ?? error).replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const encoding = line.includes('\ufffd') ? ' (the line also has bytes that are not valid UTF-8, shown as \ufffd)' : '';
+  return `Not valid JSON: ${reason}${encoding}`;
+}
+
 /** Parses one line of a dataset. Never throws: bad input becomes a typed error. */
 export function parseLine(line: string, fields: DatasetFields): ParsedLine {
-  if (isBlank(line)) return BLANK;
+  // A BOM opens the first line of some files; it is a character of the document but not JSON.
+  const bom = line.charCodeAt(0) === 0xfeff ? 1 : 0;
+  const json = bom ? line.slice(1) : line;
+  if (isBlank(json)) return BLANK;
   let record: unknown;
   try {
-    record = JSON.parse(line);
+    record = JSON.parse(json);
   } catch (error) {
-    const start = jsonErrorPosition(error);
+    const position = jsonErrorPosition(error);
+    const start = position === undefined ? undefined : Math.min(position + bom, line.length);
     return {
       kind: 'error',
       error: {
         code: 'invalid-json',
-        message: `Not valid JSON: ${(error as Error).message}`,
+        message: invalidJsonMessage(json, error),
         ...(start === undefined ? {} : { start, end: Math.min(start + 1, line.length) }),
       },
     };
@@ -80,21 +93,65 @@ export interface LineEdit {
   text: string;
 }
 
+/** What the project needs of a dataset, whether held in memory (open in an editor) or read from disk. */
+export interface DatasetView {
+  readonly lineCount: number;
+  readonly version: number;
+  lineText(line: number): string;
+  parsedLine(line: number): ParsedLine;
+  sampleAt(line: number): Sample | undefined;
+  /** The id of the sample on a line (cheap: from the index where there is one). */
+  idAt(line: number): string | undefined;
+  lineKind(line: number): ParsedLine['kind'];
+  /** Line of the first sample with this id, or undefined. */
+  firstLineOf(id: string): number | undefined;
+  /** Lines of the samples with this id when there are several (a duplicate id), else undefined. */
+  duplicatesOf(id: string): readonly number[] | undefined;
+  /** Every line of a sample with this id (none, one, or several for a duplicate id). */
+  linesOf(id: string): readonly number[];
+  textRange(line: number): { start: number; end: number };
+  setFields(fields: DatasetFields): void;
+}
+
+export function linesOf(dataset: Pick<DatasetView, 'firstLineOf' | 'duplicatesOf'>, id: string): readonly number[] {
+  const duplicates = dataset.duplicatesOf(id);
+  if (duplicates) return duplicates;
+  const first = dataset.firstLineOf(id);
+  return first === undefined ? [] : [first];
+}
+
+/** Index of sample ids: the first line of each, and the lines of the ids that occur more than once. */
+export class IdIndex {
+  readonly first = new Map<string, number>();
+  readonly duplicates = new Map<string, number[]>();
+
+  add(id: string, line: number): void {
+    const first = this.first.get(id);
+    if (first === undefined) {
+      this.first.set(id, line);
+      return;
+    }
+    const lines = this.duplicates.get(id);
+    if (lines) lines.push(line);
+    else this.duplicates.set(id, [first, line]);
+  }
+}
+
 /**
  * The lines of one dataset and their parses. Edits splice lines in place and drop only the parses of
  * the lines they touch, so an edit of one line re-parses one line.
  */
-export class Dataset {
+export class Dataset implements DatasetView {
   private lines: string[];
   private parsed: (ParsedLine | undefined)[];
-  private idIndex: Map<string, number[]> | undefined;
+  private idIndex: IdIndex | undefined;
   version = 0;
 
   constructor(
     text: string,
     private fields: DatasetFields,
   ) {
-    this.lines = splitLines(text);
+    this.lines = splitDocumentLines(text);
     this.parsed = new Array(this.lines.length);
   }
 
@@ -123,25 +180,53 @@ export class Dataset {
     return parsed;
   }
 
+  /** Parses every line not parsed yet, in steps of `linesPerStep` lines. */
+  *parseSteps(linesPerStep = 1000): Generator<void, void> {
+    const version = this.version;
+    for (let line = 0; line < this.lines.length; line++) {
+      if (this.version !== version) return; // edited meanwhile: the caller asks again
+      if (!this.parsed[line]) this.parsedLine(line);
+      if ((line + 1) % linesPerStep === 0) yield;
+    }
+  }
+
+  /** True when every line has been parsed since the last edit. */
+  isParsed(from = 0, to = this.lines.length): boolean {
+    for (let line = from; line < to; line++) if (!this.parsed[line]) return false;
+    return true;
+  }
+
   sampleAt(line: number): Sample | undefined {
     const parsed = this.parsedLine(line);
     return parsed.kind === 'sample' ? parsed.sample : undefined;
   }
 
-  /** Lines of the samples with this id (more than one means a duplicate id). */
-  linesOf(id: string): readonly number[] {
-    return this.ids().get(id) ?? [];
+  idAt(line: number): string | undefined {
+    return this.sampleAt(line)?.id;
   }
 
-  ids(): Map<string, number[]> {
+  lineKind(line: number): ParsedLine['kind'] {
+    return this.parsedLine(line).kind;
+  }
+
+  firstLineOf(id: string): number | undefined {
+    return this.ids().first.get(id);
+  }
+
+  duplicatesOf(id: string): readonly number[] | undefined {
+    return this.ids().duplicates.get(id);
+  }
+
+  linesOf(id: string): readonly number[] {
+    return linesOf(this, id);
+  }
+
+  private ids(): IdIndex {
     if (!this.idIndex) {
-      const index = new Map<string, number[]>();
+      const index = new IdIndex();
       for (let line = 0; line < this.lines.length; line++) {
         const sample = this.sampleAt(line);
-        if (!sample) continue;
-        const lines = index.get(sample.id);
-        if (lines) lines.push(line);
-        else index.set(sample.id, [line]);
+        if (sample) index.add(sample.id, line);
       }
       this.idIndex = index;
     }
@@ -167,11 +252,18 @@ export class Dataset {
   }
 
   replaceAll(text: string): void {
-    this.lines = splitLines(text);
+    this.lines = splitDocumentLines(text);
     this.parsed = new Array(this.lines.length);
     this.idIndex = undefined;
     this.version++;
   }
+}
+/**
+ * Lines as the editor counts them. Unlike `splitLines`, a leading BOM stays on line 0: positions are the
+ * document's (an editor that sends the BOM counts it), and `parseLine` skips it.
+ */
+function splitDocumentLines(text: string): string[] {
+  return text.split(/\r\n|\r|\n/);
 }
 
 /** Array splice that also works for inserts too large for a spread argument list. */

@@ -6,6 +6,11 @@ import type { DatasetEntry, Predictor, Project } from './project';
 import type { Sample } from './dataset';
 import type { LabelRecord, Prediction, Task } from './types';
 
+/** Tasks with at most this many labels are retrained in one go at start. */
+const RETRAIN_LIMIT = 2000;
+/** Online updates between two yields. */
+const STEP = 200;
+
 interface TaskModel {
   classifier: TextClassifier;
   /** Bumped on every update; cached predictions of older versions are stale. */
@@ -52,11 +57,14 @@ export class Learner implements Predictor {
       const index = this.project.labelStore(entry.labelPath).index;
       const { dataset } = entry;
       for (let line = 0; line < dataset.lineCount; line++) {
-        const sample = dataset.sampleAt(line);
-        if (!sample || seen.has(sample.id)) continue;
-        const record = index.current(sample.id, this.project.annotator);
+        // The id comes from the index; the text is read only for labeled samples.
+        const id = dataset.idAt(line);
+        if (id === undefined || seen.has(id)) continue;
+        const record = index.current(id, this.project.annotator);
         const label = teaches(record);
         if (!label) continue;
+        const sample = dataset.sampleAt(line);
+        if (!sample) continue;
         seen.add(sample.id);
         found.push({ time: record!.time, id: sample.id, example: { text: sample.text, label } });
       }
@@ -67,6 +75,16 @@ export class Learner implements Predictor {
 
   /** Trains every task's model from scratch from the label files. Same files, same model. */
   trainAll(): void {
+    const steps = this.trainSteps();
+    while (!steps.next().done);
+  }
+
+  /**
+   * Trains in steps. Up to RETRAIN_LIMIT examples a task is retrained in one go (several epochs,
+   * best from few labels); beyond, the examples are learned online in steps of STEP, so a server
+   * with 100,000 labels keeps answering while it trains. Either way: same files, same model.
+   */
+  *trainSteps(): Generator<void, void> {
     this.models.clear();
     const entries = this.project.datasetFiles().map((f) => this.project.entry(f)).filter((e): e is DatasetEntry => e !== undefined);
     for (const task of this.project.config.tasks) {
@@ -75,7 +93,19 @@ export class Learner implements Predictor {
       const labels = mine.length > 0 ? this.project.effectiveTask(mine[0]!).labels.map((l) => l.name) : task.labels.map((l) => l.name);
       const model = this.create(task, labels);
       const examples = this.examples(task, mine);
-      if (examples.length > 0) model.classifier.retrain(examples);
+      yield;
+      if (examples.length <= RETRAIN_LIMIT) {
+        if (examples.length > 0) model.classifier.retrain(examples);
+        continue;
+      }
+      for (let i = 0; i < examples.length; i++) {
+        model.classifier.update(examples[i]!.text, examples[i]!.label);
+        if ((i + 1) % STEP === 0) {
+          model.version++;
+          yield;
+        }
+      }
+      model.version++;
     }
   }
 

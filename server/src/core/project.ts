@@ -6,7 +6,8 @@ import { globSync } from 'tinyglobby';
 import { assessSample, type Finding, type LabelDecision } from './analysis';
 import { resolveAnnotator } from './annotator';
 import { CONFIG_FILE, expandTemplate, inferredTask, parseConfig, taskFor, type Config } from './config';
-import { Dataset, type LineEdit, type Sample } from './dataset';
+import { Dataset, type DatasetView, type LineEdit, type Sample } from './dataset';
+import { DiskDataset } from './diskDataset';
 import { LabelFile, LabelIndex } from './labels';
 import { resolveInside, toRelative } from './paths';
 import { parsePredictionFile, type PredictionFile } from './predictions';
@@ -17,7 +18,7 @@ export interface DatasetEntry {
   path: string;
   relativePath: string;
   task: Task;
-  dataset: Dataset;
+  dataset: DatasetView;
   /** Held open by an editor (its text comes from the editor, not the disk). */
   open: boolean;
   labelPath: string;
@@ -50,8 +51,20 @@ export class CancelledError extends Error {
   }
 }
 
+/** Files at least this large that no editor holds are indexed from disk, never read whole. */
+export const LARGE_FILE_BYTES = 16 << 20;
+/** Datasets with more lines than this get diagnostics only around the focus (visible ranges). */
+export const FOCUS_THRESHOLD_LINES = 2000;
+/** Lines around each visible range that also get diagnostics, so scrolling finds them ready. */
+export const FOCUS_MARGIN_LINES = 100;
+
 export interface ProjectOptions {
   root: string;
+  /**
+   * How large files that no editor holds are indexed: at once (`sync`, the CLI), or by the caller
+   * in the background (`background`, the server: `entry()` answers undefined until `indexSteps` ran).
+   */
+  largeFiles?: 'sync' | 'background';
   /** Explicit annotator (setting or flag); otherwise git's user.email. */
   annotator?: string;
   now?: () => Date;
@@ -105,6 +118,9 @@ export class Project {
   predictor: Predictor | undefined;
   private readonly now: () => Date;
   private readonly annotatorOverride: string | undefined;
+  private readonly largeFiles: 'sync' | 'background';
+  /** Large files being indexed in the background, by path. */
+  private indexing = new Map<string, Generator<unknown, DiskDataset>>();
   private datasets = new Map<string, DatasetEntry>();
   private labelStores = new Map<string, LabelStore>();
   private predictionStores = new Map<string, PredictionStore>();
@@ -115,6 +131,7 @@ export class Project {
     this.root = path.resolve(options.root);
     this.now = options.now ?? (() => new Date());
     this.annotatorOverride = options.annotator;
+    this.largeFiles = options.largeFiles ?? 'sync';
     this.config = this.readConfig();
     this.annotator = resolveAnnotator(this.root, this.annotatorOverride ?? this.config.annotator);
   }
@@ -187,13 +204,13 @@ export class Project {
     return found.map((f) => path.resolve(f)).filter((f) => this.taskOf(f) !== undefined).sort();
   }
 
-  private createEntry(file: string, text: string, open: boolean): DatasetEntry | undefined {
+  private createEntry(file: string, dataset: DatasetView | string, open: boolean): DatasetEntry | undefined {
     const task = this.taskOf(file);
     if (!task) return undefined;
     const relativePath = toRelative(this.root, file);
-    const dataset = new Dataset(text, { textField: task.textField, idField: task.idField });
-    if (task.inferred && !looksLikeDataset(dataset)) return undefined;
-    const entry: DatasetEntry = { path: file, relativePath, task, dataset, open, labelPath: '', predictionsPath: '' };
+    const view = typeof dataset === 'string' ? new Dataset(dataset, { textField: task.textField, idField: task.idField }) : dataset;
+    if (task.inferred && !looksLikeDataset(view)) return undefined;
+    const entry: DatasetEntry = { path: file, relativePath, task, dataset: view, open, labelPath: '', predictionsPath: '' };
     this.bindTask(entry, task);
     this.datasets.set(file, entry);
     return entry;
@@ -202,22 +219,24 @@ export class Project {
   /** An editor opened a file. Returns its dataset entry, or undefined when it is not a dataset. */
   open(file: string, text: string): DatasetEntry | undefined {
     const existing = this.datasets.get(file);
-    if (existing) {
+    if (existing && existing.dataset instanceof Dataset) {
       existing.open = true;
       existing.dataset.replaceAll(text);
       return existing;
     }
+    this.datasets.delete(file);
+    this.indexing.delete(file);
     return this.createEntry(file, text, true);
   }
 
   change(file: string, edits: readonly LineEdit[]): void {
-    const entry = this.datasets.get(file);
-    if (!entry) return;
-    for (const edit of edits) entry.dataset.applyEdit(edit);
+    const dataset = this.datasets.get(file)?.dataset;
+    if (dataset instanceof Dataset) for (const edit of edits) dataset.applyEdit(edit);
   }
 
   replace(file: string, text: string): void {
-    this.datasets.get(file)?.dataset.replaceAll(text);
+    const dataset = this.datasets.get(file)?.dataset;
+    if (dataset instanceof Dataset) dataset.replaceAll(text);
   }
 
   /** The editor closed the file: from now on the disk is the truth. */
@@ -226,10 +245,27 @@ export class Project {
     if (entry) this.datasets.delete(file);
   }
 
-  /** The dataset entry of a file: the open document's, else read from disk. */
+  /**
+   * The dataset entry of a file: the open document's, else read from disk. A large file is indexed
+   * from disk; in `background` mode it is undefined until `indexStep` has finished its index.
+   */
   entry(file: string): DatasetEntry | undefined {
     const existing = this.datasets.get(file);
     if (existing) return existing;
+    if (!this.taskOf(file)) return undefined;
+    let size: number;
+    try {
+      size = fs.statSync(file).size;
+    } catch {
+      return undefined;
+    }
+    if (size >= LARGE_FILE_BYTES) {
+      const task = this.taskOf(file)!;
+      const fields = { textField: task.textField, idField: task.idField };
+      if (this.largeFiles === 'sync') return this.createEntry(file, DiskDataset.indexSync(file, fields), false);
+      if (!this.indexing.has(file)) this.indexing.set(file, DiskDataset.indexSteps(file, fields));
+      return undefined;
+    }
     let text: string;
     try {
       text = fs.readFileSync(file, 'utf8');
@@ -239,10 +275,36 @@ export class Project {
     return this.createEntry(file, text, false);
   }
 
+  /** Large files waiting for their index (background mode). */
+  pendingIndexes(): string[] {
+    return [...this.indexing.keys()];
+  }
+
+  /**
+   * Does one bounded step of indexing a large file. Returns true when the index is done (the file
+   * then has an entry), false when more steps are needed.
+   */
+  indexStep(file: string): boolean {
+    const steps = this.indexing.get(file);
+    if (!steps) return true;
+    let result: IteratorResult<unknown, DiskDataset>;
+    try {
+      result = steps.next();
+    } catch (error) {
+      this.indexing.delete(file);
+      throw error;
+    }
+    if (!result.done) return false;
+    this.indexing.delete(file);
+    this.createEntry(file, result.value, false);
+    return true;
+  }
+
   /** A dataset changed on disk (watcher): drop the cached copy unless an editor holds it. */
   invalidate(file: string): void {
     const entry = this.datasets.get(file);
     if (entry && !entry.open) this.datasets.delete(file);
+    this.indexing.delete(file);
     const store = this.labelStores.get(file);
     if (store && !sameStat(store.seen, statOf(file))) {
       this.labelStores.delete(file);
@@ -306,9 +368,12 @@ export class Project {
     for (const list of this.labelStore(entry.labelPath).index.all()) for (const r of list) if (r.answer !== 'ignore' && r.label) names.add(r.label);
     for (const p of this.predictionFile(entry.predictionsPath).byId.values()) names.add(p.label);
     const { dataset } = entry;
-    for (let line = 0; line < dataset.lineCount; line++) {
-      const p = dataset.sampleAt(line)?.prediction;
-      if (p) names.add(p.label);
+    // Predictions inside records: read for datasets in memory; a disk index does not keep them.
+    if (dataset instanceof Dataset) {
+      for (let line = 0; line < dataset.lineCount; line++) {
+        const p = dataset.sampleAt(line)?.prediction;
+        if (p) names.add(p.label);
+      }
     }
     return [...names].sort().map((name) => ({ name }));
   }
@@ -329,7 +394,7 @@ export class Project {
     if (!entry) throw new Error(`${file} is not a dataset of this workspace`);
     const time = this.now().toISOString();
     const records = decisions.map((decision): LabelRecord => {
-      if (entry.dataset.linesOf(decision.sampleId).length === 0) {
+      if (entry.dataset.firstLineOf(decision.sampleId) === undefined) {
         throw new Error(`No sample with id '${decision.sampleId}' in ${entry.relativePath}; it may have been edited or deleted`);
       }
       return {
@@ -352,6 +417,14 @@ export class Project {
 
   /** Accept decisions for the unlabeled samples of a dataset whose shown prediction scores at least `minScore`. */
   acceptableAbove(file: string, minScore: number): LabelDecision[] {
+    const steps = this.acceptableAboveSteps(file, minScore);
+    for (;;) {
+      const step = steps.next();
+      if (step.done) return step.value;
+    }
+  }
+
+  *acceptableAboveSteps(file: string, minScore: number): Generator<void, LabelDecision[]> {
     const entry = this.entry(file);
     if (!entry) return [];
     const index = this.labelStore(entry.labelPath).index;
@@ -359,9 +432,11 @@ export class Project {
     const decisions: LabelDecision[] = [];
     const seen = new Set<string>();
     for (let line = 0; line < entry.dataset.lineCount; line++) {
-      const sample = entry.dataset.sampleAt(line);
-      if (!sample || seen.has(sample.id) || index.current(sample.id, this.annotator)) continue;
-      seen.add(sample.id);
+      if ((line + 1) % 200 === 0) yield;
+      const id = entry.dataset.idAt(line);
+      if (id === undefined || seen.has(id) || index.current(id, this.annotator)) continue;
+      seen.add(id);
+      const sample = entry.dataset.sampleAt(line)!;
       const { shown } = this.predictions(entry, sample);
       if (!shown || shown.score < minScore || !known.has(shown.label)) continue;
       decisions.push({ sampleId: sample.id, label: shown.label, answer: 'accept', source: 'prediction', score: shown.score });
@@ -382,10 +457,29 @@ export class Project {
 
   // ---- findings ----
 
-  /** Findings for a dataset, at most `max`; lines inside `focus` ranges come first. */
+  /** The lines that get diagnostics: all of a small dataset; around the focus ranges of a large one. */
+  focusLines(dataset: DatasetView, focus: ReadonlyArray<readonly [number, number]> | undefined): Array<[number, number]> {
+    const last = dataset.lineCount - 1;
+    if (dataset.lineCount <= FOCUS_THRESHOLD_LINES) return [[0, last]];
+    const ranges = (focus && focus.length > 0 ? focus : [[0, 100] as const])
+      .map(([a, b]): [number, number] => [Math.max(0, a - FOCUS_MARGIN_LINES), Math.min(last, b + FOCUS_MARGIN_LINES)])
+      .sort((x, y) => x[0] - y[0]);
+    const merged: Array<[number, number]> = [];
+    for (const r of ranges) {
+      const previous = merged[merged.length - 1];
+      if (previous && r[0] <= previous[1] + 1) previous[1] = Math.max(previous[1], r[1]);
+      else merged.push(r);
+    }
+    return merged;
+  }
+
+  /**
+   * Findings for a dataset: every line of a small one; for a large one, the lines around the focus
+   * ranges (what the editor shows) and `extraLines` (e.g. the head of the review queue), at most `max`.
+   */
   findings(
     file: string,
-    options: { max?: number; focus?: ReadonlyArray<readonly [number, number]>; isCancelled?: () => boolean } = {},
+    options: { max?: number; focus?: ReadonlyArray<readonly [number, number]>; extraLines?: readonly number[]; isCancelled?: () => boolean } = {},
   ): FindingsResult {
     const entry = this.entry(file);
     if (!entry) return { findings: this.fileProblems(file), omitted: 0 };
@@ -394,25 +488,20 @@ export class Project {
     const labels = this.labelStore(entry.labelPath).index;
     const { dataset } = entry;
     const all: Finding[] = [];
-    const ids = dataset.ids();
-    for (let line = 0; line < dataset.lineCount; line++) {
-      if ((line & 2047) === 0 && options.isCancelled?.()) throw new CancelledError();
+    const visit = (line: number): void => {
       const parsed = dataset.parsedLine(line);
-      if (parsed.kind === 'blank') continue;
+      if (parsed.kind === 'blank') return;
       if (parsed.kind === 'error') {
         const { code, message } = parsed.error;
         const lineLength = dataset.lineText(line).length;
         all.push({ code, severity: 'error', line, start: parsed.error.start ?? 0, end: parsed.error.end ?? lineLength, message });
-        continue;
+        return;
       }
       const { sample } = parsed;
       const range = (): { start: number; end: number } => dataset.textRange(line);
-      if (parsed.warning) {
-        const r = range();
-        all.push({ code: parsed.warning.code, severity: 'warning', line, ...r, message: parsed.warning.message });
-      }
-      const same = ids.get(sample.id);
-      if (same && same.length > 1 && same[0] !== line) {
+      if (parsed.warning) all.push({ code: parsed.warning.code, severity: 'warning', line, ...range(), message: parsed.warning.message });
+      const same = dataset.duplicatesOf(sample.id);
+      if (same && same[0] !== line) {
         all.push({
           code: 'duplicate-id', severity: 'warning', line, ...range(),
           message: `Duplicate sample id '${sample.id}' (first on line ${same[0]! + 1}): both lines share one label`,
@@ -420,7 +509,7 @@ export class Project {
       }
       const label = labels.current(sample.id, this.annotator);
       const { shown } = this.predictions(entry, sample);
-      if (!label && !shown) continue;
+      if (!label && !shown) return;
       const finding = assessSample(task, line, { start: 0, end: 0 }, sample.id, label, shown);
       if (finding) {
         const r = range();
@@ -428,17 +517,20 @@ export class Project {
         finding.end = r.end;
         all.push(finding);
       }
+    };
+    const seen = new Set<number>();
+    let visited = 0;
+    for (const [from, to] of this.focusLines(dataset, options.focus)) {
+      for (let line = from; line <= to; line++) {
+        if ((++visited & 511) === 0 && options.isCancelled?.()) throw new CancelledError();
+        seen.add(line);
+        visit(line);
+      }
     }
+    for (const line of options.extraLines ?? []) if (!seen.has(line) && line < dataset.lineCount) visit(line);
+    all.sort((a, b) => a.line - b.line);
     if (all.length <= max) return { findings: all, omitted: 0 };
-    const focus = options.focus ?? [];
-    const inFocus = (f: Finding): boolean => focus.some(([a, b]) => f.line >= a && f.line <= b);
-    const chosen = all.filter(inFocus).slice(0, max);
-    for (const f of all) {
-      if (chosen.length >= max) break;
-      if (!inFocus(f)) chosen.push(f);
-    }
-    chosen.sort((a, b) => a.line - b.line);
-    return { findings: chosen, omitted: all.length - chosen.length };
+    return { findings: all.slice(0, max), omitted: all.length - max };
   }
 
   /** Problems of a file that is not a dataset: loopmark.json, a label file, a predictions file. */
@@ -489,11 +581,13 @@ export class Project {
     let errors = 0;
     let needsReview = 0;
     for (let line = 0; line < dataset.lineCount; line++) {
-      const parsed = dataset.parsedLine(line);
-      if (parsed.kind === 'error') errors++;
-      if (parsed.kind !== 'sample') continue;
+      const id = dataset.idAt(line);
+      if (id === undefined) {
+        if (dataset.lineKind(line) === 'error') errors++;
+        continue;
+      }
       total++;
-      if (index.current(parsed.sample.id, this.annotator)) labeled++;
+      if (index.current(id, this.annotator)) labeled++;
       else needsReview++;
     }
     return { task: entry.task.name, total, labeled, needsReview, errors };
@@ -520,7 +614,7 @@ export class Project {
 }
 
 /** For an inferred task, a .jsonl counts as a dataset only when one of its first records has a text. */
-function looksLikeDataset(dataset: Dataset): boolean {
+function looksLikeDataset(dataset: DatasetView): boolean {
   let seen = 0;
   for (let line = 0; line < dataset.lineCount && seen < 20; line++) {
     const parsed = dataset.parsedLine(line);

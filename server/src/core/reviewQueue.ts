@@ -1,8 +1,16 @@
 // The review queue: the unlabeled samples of a task, across its datasets, in the order that teaches
-// the model most (or the order the task asks for).
+// the model most (or the order the task asks for). Computed in resumable steps so the server can
+// yield between them; at most POOL_SIZE samples are scored per ranking, as active-learning tools do
+// on large pools, so a million-sample task ranks in bounded time.
+import { mulberry32 } from './model/prng';
 import { topN, type QueueCandidate, type ScoredPrediction } from './model/queue';
 import type { DatasetEntry, Project } from './project';
 import type { Prediction, Task } from './types';
+
+/** Samples scored per ranking; larger tasks are ranked on a seeded random pool of this size. */
+export const POOL_SIZE = 5000;
+/** Candidates handled between two yields. */
+const STEP = 500;
 
 export interface QueueItem {
   path: string;
@@ -15,44 +23,85 @@ export interface QueueItem {
   file?: Prediction;
 }
 
+export interface QueueOptions {
+  /** `path#line` keys to leave out (e.g. the sample under the cursor). */
+  skip?: ReadonlySet<string>;
+  seed?: number;
+  isCancelled?: () => boolean;
+}
+
 function scored(p: Prediction): ScoredPrediction {
   return { label: p.label, score: p.score, scores: p.scores ?? { [p.label]: p.score }, ...(p.coldStart ? { coldStart: true } : {}) };
 }
 
-/**
- * The first `n` samples to review in a task, excluding `skip` (`path#line` keys). With no model
- * prediction, the file prediction stands in, so uncertainty ranking works before the model learns.
- */
-export function reviewQueue(project: Project, task: Task, n: number, options: { skip?: ReadonlySet<string>; seed?: number; isCancelled?: () => boolean } = {}): QueueItem[] {
-  const entries = project
+/** The entries of a task's datasets (those already indexed). */
+export function taskEntries(project: Project, task: Task): DatasetEntry[] {
+  return project
     .datasetFiles()
     .map((f) => project.entry(f))
     .filter((e): e is DatasetEntry => e !== undefined && e.task.name === task.name);
-  const candidates: QueueCandidate[] = [];
-  const items = new Map<string, QueueItem>();
-  let order = 0;
+}
+
+/** Computes the first `n` samples to review in steps; the generator's return value is the queue. */
+export function* reviewQueueSteps(project: Project, task: Task, n: number, options: QueueOptions = {}): Generator<void, QueueItem[]> {
+  const entries = taskEntries(project, task);
+  // 1. Unlabeled candidates, from the ids alone (no text is read for a disk dataset).
+  const refs: Array<{ entry: DatasetEntry; line: number }> = [];
+  const fileOrder = task.queue.strategy === 'file-order';
   for (const entry of entries) {
     const index = project.labelStore(entry.labelPath).index;
     const { dataset } = entry;
     for (let line = 0; line < dataset.lineCount; line++) {
-      if ((line & 1023) === 0 && options.isCancelled?.()) return [];
-      const sample = dataset.sampleAt(line);
-      if (!sample || index.current(sample.id, project.annotator)) continue;
-      const key = `${entry.path}#${line}`;
-      order++;
-      if (options.skip?.has(key)) continue;
-      const { file, model, shown } = project.predictions(entry, sample);
-      const candidate: QueueCandidate = { key, order };
-      const modelLike = model ?? file;
-      if (modelLike) candidate.model = scored(modelLike);
-      if (file && model) candidate.file = { label: file.label, score: file.score };
-      candidates.push(candidate);
-      items.set(key, {
-        path: entry.path, line, sampleId: sample.id, text: sample.text,
-        ...(shown ? { prediction: shown } : {}), ...(model ? { model } : {}), ...(file ? { file } : {}),
-      });
+      if ((line + 1) % (STEP * 10) === 0) yield;
+      const id = dataset.idAt(line);
+      if (id === undefined || index.current(id, project.annotator)) continue;
+      if (options.skip?.has(`${entry.path}#${line}`)) continue;
+      refs.push({ entry, line });
+      if (fileOrder && refs.length >= n) break;
     }
+    if (fileOrder && refs.length >= n) break;
   }
-  const strategy = task.queue.strategy;
-  return topN(candidates, strategy, n, { seed: options.seed ?? 0 }).map((key) => items.get(key)!);
+  // 2. The pool to score: all candidates, or a seeded random sample of a large task.
+  let pool = refs;
+  if (!fileOrder && refs.length > POOL_SIZE) {
+    const random = mulberry32((options.seed ?? 0) ^ refs.length);
+    const chosen: number[] = [];
+    for (let i = 0; i < refs.length; i++) {
+      const k = chosen.length < POOL_SIZE ? chosen.length : Math.floor(random() * (i + 1));
+      if (k < POOL_SIZE) chosen[k] = i; // reservoir sampling
+    }
+    pool = chosen.sort((a, b) => a - b).map((i) => refs[i]!);
+  }
+  // 3. Score the pool and rank it.
+  const candidates: QueueCandidate[] = [];
+  const items = new Map<string, QueueItem>();
+  for (let i = 0; i < pool.length; i++) {
+    if ((i + 1) % STEP === 0) yield;
+    const { entry, line } = pool[i]!;
+    const sample = entry.dataset.sampleAt(line);
+    if (!sample) continue;
+    const key = `${entry.path}#${line}`;
+    const { file, model, shown } = project.predictions(entry, sample);
+    const candidate: QueueCandidate = { key, order: i };
+    const modelLike = model ?? file;
+    if (modelLike) candidate.model = scored(modelLike);
+    if (file && model) candidate.file = { label: file.label, score: file.score };
+    candidates.push(candidate);
+    items.set(key, {
+      path: entry.path, line, sampleId: sample.id, text: sample.text,
+      ...(shown ? { prediction: shown } : {}), ...(model ? { model } : {}), ...(file ? { file } : {}),
+    });
+  }
+  // In pool order the candidates keep their file order, which the strategies use to break ties.
+  return topN(candidates, task.queue.strategy, n, { seed: options.seed ?? 0 }).map((key) => items.get(key)!);
+}
+
+/** The queue, computed at once (CLI, tests). */
+export function reviewQueue(project: Project, task: Task, n: number, options: QueueOptions = {}): QueueItem[] {
+  const steps = reviewQueueSteps(project, task, n, options);
+  for (;;) {
+    if (options.isCancelled?.()) return [];
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
 }

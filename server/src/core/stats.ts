@@ -35,14 +35,18 @@ export function datasetStats(project: Project, file: string): Stats {
   const seen = new Set<string>();
   const { dataset } = entry;
   for (let line = 0; line < dataset.lineCount; line++) {
-    const parsed = dataset.parsedLine(line);
-    if (parsed.kind === 'error') stats.invalidLines++;
-    if (parsed.kind !== 'sample') continue;
+    const id = dataset.idAt(line);
+    if (id === undefined) {
+      if (dataset.lineKind(line) === 'error') stats.invalidLines++;
+      continue;
+    }
     stats.samples++;
-    const { id } = parsed.sample;
     const decisions = index.of(id).filter((r) => !r.target);
-    if (decisions.length > 0) stats.labeled++;
-    else stats.unlabeled++;
+    if (decisions.length === 0) {
+      stats.unlabeled++;
+      continue;
+    }
+    stats.labeled++;
     if (seen.has(id)) continue; // a duplicate id shares its labels; count them once
     seen.add(id);
     for (const r of decisions) {

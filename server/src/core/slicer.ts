@@ -1,0 +1,21 @@
+// Long work runs as generators that yield often; this drives one so the event loop gets a turn at
+// least every SLICE_MS, and stops it when its requester no longer wants the answer.
+import { CancelledError } from './project';
+
+export const SLICE_MS = 10;
+
+export async function drive<T>(steps: Generator<unknown, T>, isCancelled?: () => boolean, sliceMs = SLICE_MS): Promise<T> {
+  let sliceStart = performance.now();
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    if (performance.now() - sliceStart >= sliceMs) {
+      await new Promise((resolve) => setImmediate(resolve));
+      if (isCancelled?.()) {
+        steps.return(undefined as never);
+        throw new CancelledError();
+      }
+      sliceStart = performance.now();
+    }
+  }
+}
