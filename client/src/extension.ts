@@ -3,6 +3,8 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
+  CloseAction,
+  ErrorAction,
   ExecuteCommandRequest,
   LanguageClient,
   RevealOutputChannelOn,
@@ -21,6 +23,7 @@ import {
   NextSampleRequest,
   SampleAtRequest,
   StatusRequest,
+  VisibleRangesNotification,
   type ApplyLabelArgs,
   type SampleChoice,
 } from '../../server/src/protocol';
@@ -36,6 +39,8 @@ export interface LoopmarkApi {
   status(): { text: string; visible: boolean };
   /** The Review Queue view's entries, as last shown. */
   queue(): ReviewQueueProvider;
+  /** How often the server was restarted after a crash. */
+  restarts(): number;
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<LoopmarkApi> {
@@ -48,7 +53,29 @@ export async function activate(context: vscode.ExtensionContext): Promise<Loopma
   };
   const settings = vscode.workspace.getConfiguration('loopmark');
   const annotator = settings.get<string>('annotator') || undefined;
+  // A crashed server is restarted (its state comes back from the label files on disk), and the user is told.
+  let restarts = 0;
+  const recentCrashes: number[] = [];
   const clientOptions: LanguageClientOptions = {
+    errorHandler: {
+      error: () => ({ action: ErrorAction.Continue }),
+      closed: () => {
+        const now = Date.now();
+        recentCrashes.push(now);
+        while (recentCrashes.length > 0 && now - recentCrashes[0]! > 3 * 60_000) recentCrashes.shift();
+        if (recentCrashes.length > 5) {
+          void vscode.window.showErrorMessage('Loopmark: the language server crashed 5 times in 3 minutes and will not be restarted. Labels already written are safe on disk. See the log for details.', 'Show Log').then((choice) => {
+            if (choice) log.show();
+          });
+          return { action: CloseAction.DoNotRestart, handled: true };
+        }
+        restarts++;
+        void vscode.window.showWarningMessage('Loopmark: the language server stopped unexpectedly and was restarted. Every label acknowledged before is on disk.', 'Show Log').then((choice) => {
+          if (choice) log.show();
+        });
+        return { action: CloseAction.Restart, handled: true };
+      },
+    },
     documentSelector: [
       { scheme: 'file', pattern: '**/*.jsonl' },
       { scheme: 'file', pattern: '**/loopmark.json' },
@@ -75,13 +102,21 @@ export async function activate(context: vscode.ExtensionContext): Promise<Loopma
     else status.hide();
   };
 
-  async function updateStatus(): Promise<void> {
+  /** The dataset the user looks at: the active text editor's, or a tab VS Code did not give to extensions (over 50 MB). */
+  function activeDatasetUri(): vscode.Uri | undefined {
     const editor = vscode.window.activeTextEditor;
-    if (!editor || lc.state !== State.Running) {
+    if (editor) return editor.document.uri;
+    const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+    return input instanceof vscode.TabInputText && input.uri.path.endsWith('.jsonl') ? input.uri : undefined;
+  }
+
+  async function updateStatus(): Promise<void> {
+    const uri = activeDatasetUri();
+    if (!uri || lc.state !== State.Running) {
       showStatus(false);
       return;
     }
-    const result = await lc.sendRequest(StatusRequest.type, { uri: editor.document.uri.toString() }).catch(() => null);
+    const result = await lc.sendRequest(StatusRequest.type, { uri: uri.toString() }).catch(() => null);
     await vscode.commands.executeCommand('setContext', 'loopmark.isDataset', result !== null);
     if (!result) {
       showStatus(false);
@@ -123,6 +158,36 @@ export async function activate(context: vscode.ExtensionContext): Promise<Loopma
     clearTimeout(queueTimer);
     queueTimer = setTimeout(() => queue.refresh(), 150);
   };
+
+  function sendVisibleRanges(editor: vscode.TextEditor): void {
+    if (lc.state !== State.Running || !editor.document.uri.path.endsWith('.jsonl')) return;
+    const ranges = editor.visibleRanges.map((r): [number, number] => [r.start.line, r.end.line]);
+    void lc.sendNotification(VisibleRangesNotification.type, { uri: editor.document.uri.toString(), ranges });
+  }
+  let visibleTimer: NodeJS.Timeout | undefined;
+  function sendVisibleRangesSoon(editor: vscode.TextEditor): void {
+    clearTimeout(visibleTimer);
+    visibleTimer = setTimeout(() => sendVisibleRanges(editor), 100);
+  }
+
+  // VS Code does not give extensions the text of files over 50 MB: say so, once per file.
+  const warnedTooLarge = new Set<string>();
+  async function warnIfTooLarge(): Promise<void> {
+    const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+    if (!(input instanceof vscode.TabInputText) || !input.uri.path.endsWith('.jsonl')) return;
+    const key = input.uri.toString();
+    if (warnedTooLarge.has(key) || vscode.workspace.textDocuments.some((d) => d.uri.toString() === key)) return;
+    const stat = await vscode.workspace.fs.stat(input.uri).then((s) => s, () => undefined);
+    if (!stat || stat.size < 50 * 1024 * 1024) return;
+    warnedTooLarge.add(key);
+    const name = path.basename(input.uri.path);
+    const size = Math.round(stat.size / (1024 * 1024));
+    const choice = await vscode.window.showInformationMessage(
+      `Loopmark: ${name} is ${size} MB. VS Code does not give extensions files over 50 MB, so Loopmark cannot show diagnostics or quick fixes in this editor. The Review Queue, "Next Sample to Review", the status bar and the loopmark CLI still work on it (read from disk).`,
+      'Open Review Queue',
+    );
+    if (choice) await vscode.commands.executeCommand('loopmark.reviewQueue.focus');
+  }
 
   const plain = (text: string): string => text.replace(/\$\(/g, '$\u200b('); // no codicon markup from data
 
@@ -179,11 +244,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Loopma
         void vscode.window.showInformationMessage('Loopmark: no sample left to review here.');
         return;
       }
-      const document = await vscode.workspace.openTextDocument(vscode.Uri.parse(next.uri));
-      const target = await vscode.window.showTextDocument(document);
-      const range = new vscode.Range(next.line, next.character, next.line, next.endCharacter);
-      target.selection = new vscode.Selection(range.start, range.start);
-      target.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+      await revealSample(next);
     }),
     vscode.commands.registerCommand('loopmark.writeConfig', async () => {
       const folder = vscode.workspace.workspaceFolders?.[0];
@@ -228,9 +289,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<Loopma
       const { written } = await lc.sendRequest(BulkAcceptRequest.type, { uri, minScore });
       void vscode.window.showInformationMessage(`Loopmark: accepted ${written} predictions.`);
     }),
-    vscode.window.onDidChangeActiveTextEditor(() => {
+    vscode.window.onDidChangeActiveTextEditor((editor) => {
       void updateStatus();
       refreshQueue();
+      if (editor) sendVisibleRanges(editor);
+    }),
+    vscode.window.onDidChangeTextEditorVisibleRanges(({ textEditor }) => sendVisibleRangesSoon(textEditor)),
+    vscode.window.tabGroups.onDidChangeTabs(() => {
+      void warnIfTooLarge();
+      void updateStatus();
     }),
     lc.onNotification(LabelsChangedNotification.type, () => {
       void updateStatus();
@@ -243,7 +310,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<Loopma
 
   await lc.start();
   await updateStatus();
-  return { client: () => client, status: () => ({ text: status.text, visible: statusVisible }), queue: () => queue };
+  void warnIfTooLarge();
+  if (vscode.window.activeTextEditor) sendVisibleRanges(vscode.window.activeTextEditor);
+  return { client: () => client, status: () => ({ text: status.text, visible: statusVisible }), queue: () => queue, restarts: () => restarts };
 }
 
 export async function deactivate(): Promise<void> {

@@ -44,10 +44,12 @@ export class ReviewQueueProvider implements vscode.TreeDataProvider<QueueEntry> 
   }
 }
 
-export async function revealSample(entry: { uri: string; line: number }): Promise<void> {
-  const document = await vscode.workspace.openTextDocument(vscode.Uri.parse(entry.uri));
-  const editor = await vscode.window.showTextDocument(document);
-  const position = new vscode.Position(entry.line, 0);
-  editor.selection = new vscode.Selection(position, position);
-  editor.revealRange(new vscode.Range(position, position), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+/**
+ * Shows a sample. `vscode.open` also works for files over 50 MB, which VS Code shows but never gives
+ * to extensions as documents.
+ */
+export async function revealSample(entry: { uri: string; line: number; character?: number; endCharacter?: number }): Promise<void> {
+  const start = new vscode.Position(entry.line, entry.character ?? 0);
+  const selection = new vscode.Range(start, start);
+  await vscode.commands.executeCommand('vscode.open', vscode.Uri.parse(entry.uri), { selection, preview: false });
 }

@@ -83,7 +83,8 @@ export function* reviewQueueSteps(project: Project, task: Task, n: number, optio
     const key = `${entry.path}#${line}`;
     const { file, model, shown } = project.predictions(entry, sample);
     const candidate: QueueCandidate = { key, order: i };
-    const modelLike = model ?? file;
+    // A model in cold start ranks only when the data carries no prediction of its own.
+    const modelLike = model && !model.coldStart ? model : (file ?? model);
     if (modelLike) candidate.model = scored(modelLike);
     if (file && model) candidate.file = { label: file.label, score: file.score };
     candidates.push(candidate);

@@ -76,7 +76,8 @@ describe('review loop (real VS Code)', () => {
     assert.match(written, /"label":"neutral","answer":"accept","source":"prediction"/);
     assert.equal(document.isDirty, false, 'nothing to save');
     await until('the diagnostic to go', () => (loopmarkDiagnostics(document.uri).some((d) => d.range.start.line === 2) ? undefined : true));
-    await until('status bar update', () => (loopmark.status().text === `$(tag) ${before + 1}/30 labeled` ? true : undefined));
+    await until('status bar update', () => (loopmark.status().text.startsWith(`$(tag) ${before + 1}/30 labeled`) ? true : undefined));
+    assert.match(loopmark.status().text, /model: cold start/, 'the status bar says the model is still learning');
     const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', document.uri, new vscode.Position(2, 20));
     const hoverText = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
     assert.match(hoverText, /Label: \*\*neutral\*\* \(prediction\)/);
@@ -91,10 +92,12 @@ describe('review loop (real VS Code)', () => {
     await vscode.commands.executeCommand('loopmark.acceptPrediction');
     await until('r005 on disk', async () => ((await readText(labels()))?.includes('"id":"r005"') ? true : undefined), 2000);
     editor.selection = new vscode.Selection(0, 0, 0, 0);
-    // r001 is unlabeled: the next sample after line 0 that needs review is line 1 (r002).
+    // Next to review is the head of the queue: the most uncertain prediction (lowest score here).
+    const queue = await (await api()).client()!.sendRequest<{ items: Array<{ uri: string; line: number; score: number }> }>('loopmark/queue', { uri: document.uri.toString(), n: 50 });
+    const head = queue.items[0]!;
+    assert.ok(queue.items.every((i) => i.score >= head.score), 'the queue starts with the least confident prediction');
     await vscode.commands.executeCommand('loopmark.nextSample');
-    const active = vscode.window.activeTextEditor!;
-    assert.equal(active.document.uri.toString(), document.uri.toString());
-    assert.equal(active.selection.active.line, 1);
+    await until('the editor to move', () => (vscode.window.activeTextEditor?.selection.active.line === head.line ? true : undefined), 5000);
+    assert.equal(vscode.window.activeTextEditor!.document.uri.toString(), head.uri);
   });
 });
