@@ -5,7 +5,7 @@ import { predictionFromRecord } from './predictions';
 import type { Prediction } from './types';
 
 /** Why a line is not a usable sample. Typed so the code can dispatch on it, not on message text. */
-export type LineErrorCode = 'invalid-json' | 'not-an-object' | 'missing-text' | 'invalid-prediction';
+export type LineErrorCode = 'invalid-json' | 'not-an-object' | 'missing-text' | 'invalid-prediction' | 'invalid-encoding';
 
 export interface Sample {
   id: string;
@@ -81,6 +81,10 @@ export function parseLine(line: string, fields: DatasetFields): ParsedLine {
   const { prediction, problem } = predictionFromRecord(record as Record<string, unknown>);
   if (prediction) sample.prediction = prediction;
   if (problem) return { kind: 'sample', sample, warning: { code: 'invalid-prediction', message: problem } };
+  // U+FFFD is what a decoder makes of bytes that are not UTF-8: the text (and an id derived from it) is not what the file says.
+  if (text.includes('\ufffd')) {
+    return { kind: 'sample', sample, warning: { code: 'invalid-encoding', message: 'The text has bytes that are not valid UTF-8 (shown as \ufffd): save the file as UTF-8, or the text and its id may change when it is fixed' } };
+  }
   return { kind: 'sample', sample };
 }
 
@@ -181,7 +185,7 @@ export class Dataset implements DatasetView {
   }
 
   /** Parses every line not parsed yet, in steps of `linesPerStep` lines. */
-  *parseSteps(linesPerStep = 1000): Generator<void, void> {
+  *parseSteps(linesPerStep = 500): Generator<void, void> {
     const version = this.version;
     for (let line = 0; line < this.lines.length; line++) {
       if (this.version !== version) return; // edited meanwhile: the caller asks again

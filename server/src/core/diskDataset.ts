@@ -55,7 +55,7 @@ export class DiskDataset implements DatasetView {
    * Builds the index in steps: each `next()` does a bounded amount of work (about `linesPerStep`
    * lines), so a caller can yield to other work between steps.
    */
-  static *indexSteps(path: string, fields: DatasetFields, linesPerStep = 2000): Generator<DiskIndexProgress, DiskDataset> {
+  static *indexSteps(path: string, fields: DatasetFields, linesPerStep = 500): Generator<DiskIndexProgress, DiskDataset> {
     const size = fs.statSync(path).size;
     const dataset = new DiskDataset(path, fields, size);
     const fd = fs.openSync(path, 'r');
