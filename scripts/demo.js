@@ -30,8 +30,7 @@ function desktopCode() {
 }
 
 function ensureBuilt() {
-  if (fs.existsSync(path.join(ROOT, 'dist', 'client.js')) && fs.existsSync(path.join(ROOT, 'dist', 'server.js'))) return;
-  process.stdout.write('demo: dist/ is missing, running `npm run build`\n');
+  // Always rebuild (about a second): a stale dist/ would show yesterday's extension.
   const r = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
   if (r.status !== 0) die('`npm run build` failed');
 }
