@@ -16,7 +16,7 @@ function norm(values: Float32Array, n: number): number {
 
 describe('model: features', () => {
   it('hashes words, bigrams and char 3-5-grams into distinct buckets with an L2-normalised sqrt tf', () => {
-    const v = featurize('The cat sat on the mat. The cat!');
+    const v = featurize('The cat sat on the mat. The cat!', { charMin: 3, charMax: 5 });
     assert.equal(v.indices.length, v.length);
     assert.equal(new Set(v.indices).size, v.length, 'indices are distinct');
     assert.ok(Math.abs(norm(v.values, v.length) - 1) < 1e-6);
@@ -30,8 +30,9 @@ describe('model: features', () => {
   });
 
   it('counts exactly: "cat" gives 6 char grams + 1 unigram, case and digits folded', () => {
-    const f = new Featurizer();
+    const f = new Featurizer({ charMin: 3, charMax: 5 });
     assert.equal(f.featurize('cat').length, 7); // <ca cat at> <cat cat> <cat> + word
+    assert.equal(new Featurizer().featurize('cat').length, 3, 'default: char 4-grams <cat cat> + word');
     assert.deepEqual(Array.from(f.featurize('CAT').indices), Array.from(f.featurize('cat').indices));
     assert.deepEqual(Array.from(f.featurize('in 1999').indices), Array.from(f.featurize('in 2024').indices));
     assert.equal(f.featurize('').length, 0);

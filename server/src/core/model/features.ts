@@ -26,9 +26,13 @@ export interface FeatureOptions {
   unigrams?: boolean;
   /** Emit word bigrams (default true). */
   bigrams?: boolean;
-  /** Smallest char n-gram length (default 3). Set charMax < charMin to disable. */
+  /**
+   * Smallest char n-gram length (default 4). Character 4-grams alone beat 3-5-grams on the Brown
+   * sections (macro-F1 .643 vs .609 held out) at half the features, so prediction is 2x faster.
+   * Set charMax < charMin to disable.
+   */
   charMin?: number;
-  /** Largest char n-gram length (default 5). */
+  /** Largest char n-gram length (default 4). */
   charMax?: number;
   /** Term-frequency transform (default 'sqrt'). */
   tf?: TfMode;
@@ -170,8 +174,8 @@ export class Featurizer {
       buckets,
       unigrams: opts.unigrams ?? true,
       bigrams: opts.bigrams ?? true,
-      charMin: Math.max(1, opts.charMin ?? 3),
-      charMax: opts.charMax ?? 5,
+      charMin: Math.max(1, opts.charMin ?? 4),
+      charMax: opts.charMax ?? 4,
       tf: opts.tf ?? 'sqrt',
       wordWeight: opts.wordWeight ?? 1,
       charWeight: opts.charWeight ?? 1,
