@@ -81,7 +81,22 @@ export async function activate(context: vscode.ExtensionContext): Promise<Loopma
       { scheme: 'file', pattern: '**/loopmark.json' },
     ],
     synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/{*.jsonl,loopmark.json}') },
-    initializationOptions: { annotator },
+    // A function: the client reads it again on every (re)start, so trust and settings are current.
+    initializationOptions: () => {
+      const external = vscode.workspace.getConfiguration('loopmark.externalModel');
+      return {
+        annotator,
+        trusted: vscode.workspace.isTrusted,
+        externalModel: {
+          url: external.get<string>('url'),
+          chatUrl: external.get<string>('chatUrl'),
+          chatModel: external.get<string>('chatModel'),
+          apiKey: external.get<string>('apiKey'),
+          timeoutMs: external.get<number>('timeoutMs'),
+          batchSize: external.get<number>('batchSize'),
+        },
+      };
+    },
     outputChannel: log,
     revealOutputChannelOn: RevealOutputChannelOn.Never,
     markdown: { isTrusted: false, supportHtml: false },
@@ -89,6 +104,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<Loopma
   };
   client = new LanguageClient('loopmark', 'Loopmark', serverOptions, clientOptions);
   const lc = client;
+  context.subscriptions.push(
+    vscode.workspace.onDidGrantWorkspaceTrust(() => void lc.restart()),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('loopmark.externalModel')) void lc.restart();
+    }),
+  );
 
   const status = vscode.window.createStatusBarItem('loopmark.status', vscode.StatusBarAlignment.Left, 100);
   status.name = 'Loopmark';

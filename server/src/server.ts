@@ -20,6 +20,7 @@ import { isReviewCode, labelActions, type Finding, type SampleData } from './cor
 import { configText, CONFIG_FILE } from './core/config';
 import { hoverMarkdown } from './core/hover';
 import { Learner } from './core/learner';
+import { withExternalPredictions } from './externalPredictions';
 import { excerpt } from './core/jsonl';
 import { CancelledError, FOCUS_THRESHOLD_LINES, Project } from './core/project';
 import { reviewQueueSteps, type QueueItem } from './core/reviewQueue';
@@ -170,7 +171,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       try {
         const project = new Project({ root, largeFiles: 'background', ...(annotator ? { annotator } : {}) });
         const learner = new Learner(project);
-        project.predictor = learner;
+        // An external model (trusted workspaces only) wins over the embedded one once its answer arrived.
+        project.predictor = withExternalPredictions(project, learner, params.initializationOptions, { log, onUpdate: () => refresh() });
         learners.set(project, learner);
         projects.push(project);
       } catch (error) {

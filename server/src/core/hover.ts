@@ -5,7 +5,10 @@ import type { SampleInfo } from './project';
 import type { Prediction } from './types';
 
 function describePrediction(p: Prediction): string {
-  const source = p.origin === 'model' ? `embedded model${p.coldStart ? ' (cold start: too few labels yet)' : ''}` : `file${p.modelVersion ? ` (${escapeMarkdown(p.modelVersion)})` : ''}`;
+  // The embedded model sets no model version; an external one says which (http:<host>, chat:<model>).
+  const source = p.origin === 'model'
+    ? p.modelVersion ? `external model (${escapeMarkdown(p.modelVersion)})` : `embedded model${p.coldStart ? ' (cold start: too few labels yet)' : ''}`
+    : `file${p.modelVersion ? ` (${escapeMarkdown(p.modelVersion)})` : ''}`;
   return `**${escapeMarkdown(p.label)}** ${p.score.toFixed(2)} — ${source}`;
 }
 
