@@ -19,6 +19,7 @@ import {
   BulkAcceptRequest,
   BulkPreviewRequest,
   InferredConfigRequest,
+  LABEL_PICKER_COMMAND,
   LabelsChangedNotification,
   NextSampleRequest,
   SampleAtRequest,
@@ -147,7 +148,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Loopma
     const modelText = !model || model.state === 'off' ? '' : model.state === 'cold' ? ' · $(beaker) model: cold start' : ' · $(beaker) model';
     status.text = `$(tag) ${result.labeled}/${result.total} labeled${modelText}`;
     const modelTip = !model || model.state === 'off'
-      ? 'The embedded model is off for this task.'
+      ? `The embedded model is off for this task${model?.reason ? `: ${model.reason}` : ''}.`
       : model.state === 'cold'
         ? `The embedded model is in cold start: it needs ${model.minExamplesPerLabel} labels of each label (now: ${Object.entries(model.counts).map(([l, c]) => `${l} ${c}`).join(', ') || 'none'}). Until then its predictions show only in hovers.`
         : `The embedded model has learned from ${model.examples} labels.`;
@@ -160,15 +161,17 @@ export async function activate(context: vscode.ExtensionContext): Promise<Loopma
     await lc.sendRequest(ExecuteCommandRequest.type, { command: APPLY_LABEL_COMMAND, arguments: [args] });
   }
 
-  async function sampleAtCursor(): Promise<{ editor: vscode.TextEditor; sample: SampleChoice } | undefined> {
+  async function sampleAtCursor(at?: { uri: string; line: number }): Promise<{ uri: vscode.Uri; sample: SampleChoice } | undefined> {
     const editor = vscode.window.activeTextEditor;
-    if (!editor) return undefined;
-    const sample = await lc.sendRequest(SampleAtRequest.type, { uri: editor.document.uri.toString(), line: editor.selection.active.line });
+    const uri = at ? vscode.Uri.parse(at.uri) : editor?.document.uri;
+    const line = at ? at.line : editor?.selection.active.line;
+    if (!uri || line === undefined) return undefined;
+    const sample = await lc.sendRequest(SampleAtRequest.type, { uri: uri.toString(), line });
     if (!sample) {
       void vscode.window.showInformationMessage('Loopmark: the cursor is not on a sample of a dataset.');
       return undefined;
     }
-    return { editor, sample };
+    return { uri, sample };
   }
 
   const queue = new ReviewQueueProvider(lc);
@@ -220,7 +223,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Loopma
         void vscode.window.showInformationMessage('Loopmark: this sample has no prediction to accept; use "Label Sample" instead.');
         return;
       }
-      await applyDecision(at.editor.document.uri, {
+      await applyDecision(at.uri, {
         sampleId: at.sample.sampleId,
         label: at.sample.predictedLabel,
         answer: 'accept',
@@ -228,8 +231,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Loopma
         ...(at.sample.score === undefined ? {} : { score: at.sample.score }),
       });
     }),
-    vscode.commands.registerCommand('loopmark.labelSample', async () => {
-      const at = await sampleAtCursor();
+    vscode.commands.registerCommand(LABEL_PICKER_COMMAND, async (uriText?: string, line?: number) => {
+      const at = await sampleAtCursor(typeof uriText === 'string' && typeof line === 'number' ? { uri: uriText, line } : undefined);
       if (!at) return;
       const { sample } = at;
       type Item = vscode.QuickPickItem & { decision: LabelDecision };
@@ -255,7 +258,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Loopma
         decision: { sampleId: sample.sampleId, label: sample.predictedLabel ?? '', answer: 'ignore', source: sample.predictedLabel === undefined ? 'manual' : 'prediction', ...withScore },
       });
       const picked = await vscode.window.showQuickPick(items, { title: `Label sample ${plain(sample.sampleId)}`, placeHolder: 'Choose a label', matchOnDetail: true });
-      if (picked) await applyDecision(at.editor.document.uri, picked.decision);
+      if (picked) await applyDecision(at.uri, picked.decision);
     }),
     vscode.commands.registerCommand('loopmark.nextSample', async () => {
       const editor = vscode.window.activeTextEditor;

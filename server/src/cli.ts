@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, Option } from 'commander';
 import { CONFIG_FILE } from './core/config';
+import { DiskDataset } from './core/diskDataset';
 import { Project } from './core/project';
 import { datasetStats, formatStats } from './core/stats';
 import { registerLabelCommand } from './cli-label';
@@ -36,6 +37,28 @@ function projectFor(dataset: string, options: { root?: string; annotator?: strin
   return { project, file };
 }
 
+/** Names the first bad lines of a dataset on stderr, as `file:line: message`. */
+function reportBadLines(project: Project, file: string, shown: string, max = 20): void {
+  const dataset = project.entry(file)?.dataset;
+  if (!dataset) return;
+  let reported = 0;
+  let bad = 0;
+  // A disk index keeps no warnings: there only invalid lines are named (reading it all again would double the cost).
+  const warnings = !(dataset instanceof DiskDataset);
+  for (let line = 0; line < dataset.lineCount; line++) {
+    const kind = dataset.lineKind(line);
+    if (kind === 'blank' || (kind === 'sample' && !warnings)) continue;
+    const parsed = dataset.parsedLine(line);
+    const problem = parsed.kind === 'error' ? parsed.error : parsed.kind === 'sample' ? parsed.warning : undefined;
+    if (!problem) continue;
+    bad++;
+    if (reported >= max) continue;
+    process.stderr.write(`${shown}:${line + 1}: ${problem.message}\n`);
+    reported++;
+  }
+  if (bad > reported) process.stderr.write(`${shown}: ${bad - reported} more lines with problems\n`);
+}
+
 export function buildCli(): Command {
   const program = new Command('loopmark')
     .description('Human-in-the-loop annotation: predictions as diagnostics, labels as plain files in git.')
@@ -66,6 +89,7 @@ export function buildCli(): Command {
     .action((datasets: string[], options: { json?: boolean; root?: string; annotator?: string }) => {
       const results = datasets.map((dataset) => {
         const { project, file } = projectFor(dataset, options);
+        reportBadLines(project, file, dataset);
         return { dataset, ...datasetStats(project, file) };
       });
       if (options.json) process.stdout.write(`${JSON.stringify(results.length === 1 ? results[0] : results, null, 2)}\n`);

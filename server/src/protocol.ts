@@ -89,6 +89,9 @@ export namespace BulkAcceptRequest {
   export const type = new RequestType<{ uri: string; minScore: number }, { written: number }, void>(method);
 }
 
+/** Client-side command: the label picker for the sample at (uri, line), or at the cursor without arguments. */
+export const LABEL_PICKER_COMMAND = 'loopmark.labelSample';
+
 /** Client-side command a source action runs: asks for the score, confirms the count, accepts. */
 export const ACCEPT_ABOVE_COMMAND = 'loopmark.acceptAllAbove';
 

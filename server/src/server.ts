@@ -20,6 +20,7 @@ import { isReviewCode, labelActions, type Finding, type SampleData } from './cor
 import { configText, CONFIG_FILE } from './core/config';
 import { hoverMarkdown } from './core/hover';
 import { Learner } from './core/learner';
+import { isInside } from './core/paths';
 import { withExternalPredictions } from './externalPredictions';
 import { excerpt } from './core/jsonl';
 import { CancelledError, FOCUS_THRESHOLD_LINES, Project } from './core/project';
@@ -31,6 +32,7 @@ import type { LabelRecord, Task } from './core/types';
 import {
   ACCEPT_ABOVE_COMMAND,
   APPLY_LABEL_COMMAND,
+  LABEL_PICKER_COMMAND,
   BulkAcceptRequest,
   BulkPreviewRequest,
   QueueRequest,
@@ -50,6 +52,18 @@ const SEVERITY: Record<Finding['severity'], DiagnosticSeverity> = {
   information: DiagnosticSeverity.Information,
   hint: DiagnosticSeverity.Hint,
 };
+
+const ANSWERS = new Set(['accept', 'reject', 'ignore']);
+const SOURCES = new Set(['prediction', 'correction', 'manual']);
+
+/** A decision from a client is checked before anything is written. */
+function isDecision(value: unknown): value is ApplyLabelArgs['decision'] {
+  if (value === null || typeof value !== 'object') return false;
+  const d = value as Record<string, unknown>;
+  return typeof d['sampleId'] === 'string' && d['sampleId'] !== '' && typeof d['label'] === 'string'
+    && ANSWERS.has(d['answer'] as string) && SOURCES.has(d['source'] as string)
+    && (d['score'] === undefined || (typeof d['score'] === 'number' && Number.isFinite(d['score'])));
+}
 
 /** Source action: accept every prediction above a score in the current file. */
 const ACCEPT_ABOVE_KIND = `${CodeActionKind.Source}.loopmark.acceptAbove`;
@@ -82,8 +96,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   function projectOf(file: string): Project | undefined {
     let best: Project | undefined;
     for (const p of projects) {
-      const rel = path.relative(p.root, file);
-      if (!rel.startsWith('..') && !path.isAbsolute(rel) && (!best || p.root.length > best.root.length)) best = p;
+      if (isInside(p.root, file) && (!best || p.root.length > best.root.length)) best = p;
     }
     return best;
   }
@@ -383,6 +396,15 @@ export function startServer(connection: Connection, options: ServerOptions = {})
         const data = diagnostic.data as SampleData | undefined;
         if (!data?.sampleId) continue;
         for (const action of labelActions(task, data)) {
+          if (!action.decision) {
+            actions.push({
+              title: action.title,
+              kind: CodeActionKind.QuickFix,
+              diagnostics: [diagnostic],
+              command: { title: action.title, command: LABEL_PICKER_COMMAND, arguments: [params.textDocument.uri, diagnostic.range.start.line] },
+            });
+            continue;
+          }
           const args: ApplyLabelArgs = { uri: params.textDocument.uri, decision: action.decision };
           actions.push({
             title: action.title,
@@ -401,8 +423,10 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     guarded('writing a label', () => {
       if (params.command !== APPLY_LABEL_COMMAND) return null;
       const args = params.arguments?.[0] as ApplyLabelArgs | undefined;
-      const at = args ? located(args.uri) : undefined;
-      if (!args || !at) throw new ResponseError(ErrorCodes.InvalidParams, 'Loopmark: the label command needs a dataset uri and a decision');
+      const at = args && typeof args.uri === 'string' ? located(args.uri) : undefined;
+      if (!args || !at || !isDecision(args.decision)) {
+        throw new ResponseError(ErrorCodes.InvalidParams, 'Loopmark: the label command needs {uri, decision: {sampleId, label, answer, source, score?}}');
+      }
       const record = at.project.applyLabel(at.file, args.decision);
       const entry = at.project.entry(at.file);
       if (entry) {
@@ -449,7 +473,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       if (!at) return { count: 0, byLabel: {} };
       await prepare(at.project, at.file);
       const decisions = await drive(at.project.acceptableAboveSteps(at.file, minScore), () => token.isCancellationRequested);
-      const byLabel: Record<string, number> = {};
+      const byLabel: Record<string, number> = Object.create(null);
       for (const d of decisions) byLabel[d.label] = (byLabel[d.label] ?? 0) + 1;
       return { count: decisions.length, byLabel };
     }),

@@ -40,6 +40,26 @@ export function isReviewCode(code: string): code is 'review' | 'suggestion' | 'c
   return code === 'review' || code === 'suggestion' || code === 'conflict' || code === 'unknown-label';
 }
 
+const namesByTask = new WeakMap<Task, ReadonlySet<string>>();
+/** The task's label names as a set, built once per task (label sets can be large). */
+export function labelNames(task: Task): ReadonlySet<string> {
+  let names = namesByTask.get(task);
+  if (!names) {
+    names = new Set(task.labels.map((l) => l.name));
+    namesByTask.set(task, names);
+  }
+  return names;
+}
+
+/** A label set in a message: the first few names, then how many more. */
+function listLabels(known: ReadonlySet<string>, max = 8): string {
+  const names = [...known];
+  return names.length <= max ? names.join(', ') : `${names.slice(0, max).join(', ')} and ${names.length - max} more`;
+}
+
+/** With more labels than this, quick fixes offer the label picker instead of one action per label. */
+export const MAX_LABEL_ACTIONS = 12;
+
 function percent(score: number): string {
   return score.toFixed(2);
 }
@@ -61,14 +81,14 @@ export function assessSample(
   label: LabelRecord | undefined,
   prediction: Prediction | undefined,
 ): Finding | undefined {
-  const known = task.inferred ? undefined : new Set(task.labels.map((l) => l.name));
+  const known = task.inferred ? undefined : labelNames(task);
   const base = { line, start: range.start, end: range.end };
   if (label && label.answer !== 'ignore' && known && !known.has(label.label)) {
     return {
       ...base,
       code: 'unknown-label',
       severity: 'error',
-      message: `Label '${label.label}' is not in the label set of task '${task.name}' (${[...known].join(', ')}); relabel the sample or add the label to loopmark.json`,
+      message: `Label '${label.label}' is not in the label set of task '${task.name}' (${listLabels(known)}); relabel the sample or add the label to loopmark.json`,
       data: { sampleId, label: label.label, ...predictionData(prediction) },
     };
   }
@@ -77,7 +97,7 @@ export function assessSample(
       ...base,
       code: 'unknown-label',
       severity: 'error',
-      message: `Predicted label '${prediction.label}' is not in the label set of task '${task.name}' (${[...known].join(', ')})`,
+      message: `Predicted label '${prediction.label}' is not in the label set of task '${task.name}' (${listLabels(known)})`,
       data: { sampleId, ...predictionData(prediction) },
     };
   }
@@ -121,7 +141,8 @@ export interface LabelDecision {
 export interface ActionData {
   title: string;
   isPreferred: boolean;
-  decision: LabelDecision;
+  /** The decision to write; absent for the action that opens the label picker. */
+  decision?: LabelDecision;
 }
 
 /**
@@ -134,7 +155,7 @@ export function labelActions(task: Task, data: SampleData): ActionData[] {
   const score = data.score;
   const withScore = score === undefined ? {} : { score };
   const known = task.labels.map((l) => l.name);
-  if (predicted !== undefined && (task.inferred || known.includes(predicted)) && data.label !== predicted) {
+  if (predicted !== undefined && (task.inferred || labelNames(task).has(predicted)) && data.label !== predicted) {
     actions.push({
       title: `Accept '${predicted}'`,
       isPreferred: true,
@@ -147,6 +168,11 @@ export function labelActions(task: Task, data: SampleData): ActionData[] {
       isPreferred: false,
       decision: { sampleId: data.sampleId, label: data.label, answer: 'accept', source: 'correction', ...withScore },
     });
+  }
+  if (known.length > MAX_LABEL_ACTIONS) {
+    // One action per label would flood the menu: open the searchable label picker instead.
+    actions.push({ title: `Choose a label… (${known.length} labels)`, isPreferred: false });
+    known.length = 0;
   }
   for (const name of known) {
     if (name === predicted && data.label !== predicted) continue;

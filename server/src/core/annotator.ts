@@ -9,19 +9,37 @@ export function emailFromGitConfig(text: string): string | undefined {
   let section = '';
   let email: string | undefined;
   for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim();
+    let line = raw.trim();
     if (line.startsWith('#') || line.startsWith(';') || line === '') continue;
-    const header = /^\[\s*([^\]\s"]+)(?:\s+"[^"]*")?\s*\]/.exec(line);
+    const header = /^\[\s*([^\]\s"]+)(\s+"(?:[^"\\]|\\.)*")?\s*\](.*)$/.exec(line);
     if (header) {
-      section = header[1]!.toLowerCase();
-      continue;
+      // `[user "work"]` is a subsection, not `[user]`; an entry may follow the header on the same line.
+      section = header[1]!.toLowerCase() + (header[2] ? ' (subsection)' : '');
+      line = header[3]!.trim();
+      if (line === '') continue;
     }
     const entry = /^([A-Za-z][\w-]*)\s*=\s*(.*)$/.exec(line);
     if (section === 'user' && entry && entry[1]!.toLowerCase() === 'email') {
-      email = entry[2]!.replace(/^"(.*)"$/, '$1').trim();
+      email = gitValue(entry[2]!);
     }
   }
   return email || undefined;
+}
+
+/** A git config value: quotes removed, backslash escapes read, and a `#` or `;` comment outside quotes dropped. */
+function gitValue(raw: string): string {
+  let out = '';
+  let quoted = false;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw[i]!;
+    if (c === '"') quoted = !quoted;
+    else if (c === '\\' && i + 1 < raw.length) {
+      const next = raw[++i]!;
+      out += next === 'n' ? '\n' : next === 't' ? '\t' : next;
+    } else if (!quoted && (c === '#' || c === ';')) break;
+    else out += c;
+  }
+  return out.trim();
 }
 
 function readEmail(file: string): string | undefined {

@@ -2,6 +2,7 @@
 // same JSON schema the extension contributes to VS Code, and resolved into tasks with defaults.
 import Ajv from 'ajv';
 import * as jsonc from 'jsonc-parser';
+import { posix } from 'node:path';
 import picomatch from 'picomatch';
 import schema from '../../../schemas/loopmark.schema.json';
 import type { LabelDef, LineProblem, QueueStrategy, Task, TaskKind } from './types';
@@ -24,7 +25,9 @@ function offsetToProblem(text: string, offset: number, length: number, message: 
   let line = 0;
   let lineStart = 0;
   for (let i = 0; i < offset && i < text.length; i++) {
-    if (text.charCodeAt(i) === 10) {
+    const c = text.charCodeAt(i);
+    // Lines end as the editor counts them: \n, \r\n, or a lone \r.
+    if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) {
       line++;
       lineStart = i + 1;
     }
@@ -69,25 +72,46 @@ function resolveTask(raw: Record<string, any>, inferred: boolean): Task {
 }
 
 /**
+ * The value of a parse tree. Unlike `jsonc.parse`, which assigns properties, a key named `__proto__`
+ * becomes an own property (as with JSON.parse): it cannot change an object's prototype, so nothing is
+ * inherited from it, and the schema reports it as an unknown field.
+ */
+function valueOf(node: jsonc.Node | undefined): any {
+  if (!node) return undefined;
+  if (node.type === 'array') return (node.children ?? []).map(valueOf);
+  if (node.type !== 'object') return node.value;
+  const object: Record<string, unknown> = {};
+  for (const property of node.children ?? []) {
+    const [key, value] = property.children ?? [];
+    if (key && value) Object.defineProperty(object, String(key.value), { value: valueOf(value), enumerable: true, writable: true, configurable: true });
+  }
+  return object;
+}
+
+/**
  * Parses loopmark.json text. Syntax and schema errors become problems with line and column;
  * a config with errors still yields the tasks that are valid, so one typo does not stop labeling.
  */
 export function parseConfig(text: string): Config {
   const problems: LineProblem[] = [];
   const syntaxErrors: jsonc.ParseError[] = [];
-  const value = jsonc.parse(text, syntaxErrors, { allowTrailingComma: false, disallowComments: false });
+  // A BOM (as some Windows editors write) is not a syntax error; a space keeps every offset.
+  if (text.charCodeAt(0) === 0xfeff) text = ` ${text.slice(1)}`;
+  const tree = jsonc.parseTree(text, syntaxErrors, { allowTrailingComma: false, disallowComments: false });
+  const value = valueOf(tree);
   for (const e of syntaxErrors) {
     problems.push(offsetToProblem(text, e.offset, e.length, `loopmark.json: ${jsonc.printParseErrorCode(e.error)}`));
   }
   if (syntaxErrors.length > 0 && (value === undefined || typeof value !== 'object')) {
     return { tasks: [], problems, declared: true };
   }
-  const tree = jsonc.parseTree(text);
   const badTasks = new Set<number>();
   if (!validate(value)) {
     for (const error of validate.errors ?? []) {
       const path = pointerToPath(error.instancePath);
-      if (path[0] === 'tasks' && typeof path[1] === 'number') badTasks.add(path[1]);
+      const unknownField = error.keyword === 'additionalProperties';
+      // A bad value drops its task; an unknown field (a typo of an optional one) is only reported: it is ignored anyway.
+      if (path[0] === 'tasks' && typeof path[1] === 'number' && !(unknownField && path.length === 2)) badTasks.add(path[1]);
       let node = tree ? jsonc.findNodeAtLocation(tree, path) : undefined;
       let message = `loopmark.json: ${error.instancePath || '/'} ${error.message ?? 'is invalid'}`;
       if (error.keyword === 'additionalProperty' || error.keyword === 'additionalProperties') {
@@ -102,6 +126,19 @@ export function parseConfig(text: string): Config {
     }
   }
   const rawTasks: unknown[] = Array.isArray(value?.tasks) ? value.tasks : [];
+  // A label or predictions file outside the workspace is refused here, where it can be shown on its line,
+  // rather than when a dataset is opened (symbolic links are still checked then, by resolveInside).
+  rawTasks.forEach((raw, index) => {
+    if (badTasks.has(index) || raw === null || typeof raw !== 'object') return;
+    for (const key of ['labelFile', 'predictionsFile']) {
+      const template = (raw as Record<string, unknown>)[key];
+      if (typeof template !== 'string' || !templateLeavesWorkspace(template)) continue;
+      badTasks.add(index);
+      const node = tree ? jsonc.findNodeAtLocation(tree, ['tasks', index, key]) : undefined;
+      const message = `loopmark.json: "${key}" must be a path inside the workspace folder, relative to it; "${template}" is not`;
+      problems.push(offsetToProblem(text, node?.offset ?? 0, node?.length ?? 1, message));
+    }
+  });
   const tasks: Task[] = [];
   rawTasks.forEach((raw, index) => {
     if (badTasks.has(index) || raw === null || typeof raw !== 'object') return;
@@ -110,6 +147,14 @@ export function parseConfig(text: string): Config {
   const config: Config = { tasks, problems, declared: true };
   if (typeof value?.annotator === 'string') config.annotator = value.annotator;
   return config;
+}
+
+/** A label or predictions file template that is absolute or climbs out of the workspace with `..`. */
+function templateLeavesWorkspace(template: string): boolean {
+  const sample = template.replace(/\$\{dir\}/g, 'dir').replace(/\$\{name\}/g, 'name').replace(/\\/g, '/');
+  if (sample.startsWith('/') || /^[a-zA-Z]:/.test(sample)) return true;
+  const normalized = posix.normalize(sample);
+  return normalized === '..' || normalized.startsWith('../');
 }
 
 /** Files that hold labels or predictions are never datasets themselves. */
@@ -140,7 +185,8 @@ export function expandTemplate(template: string, datasetRelativePath: string): s
   const dir = slash < 0 ? '.' : normalized.slice(0, slash);
   const file = normalized.slice(slash + 1);
   const name = file.replace(/\.jsonl$/i, '');
-  const expanded = template.replace(/\$\{dir\}/g, dir).replace(/\$\{name\}/g, name);
+  // Replacer functions: a `$&` or `$'` in a folder or file name is text, not a replacement pattern.
+  const expanded = template.replace(/\$\{dir\}/g, () => dir).replace(/\$\{name\}/g, () => name);
   return expanded.replace(/^\.\//, '');
 }
 

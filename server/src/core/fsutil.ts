@@ -67,60 +67,213 @@ function sleepSync(ms: number): void {
   Atomics.wait(sleepBuffer, 0, 0, ms);
 }
 
-function lockIsStale(lockFile: string, staleMs: number): boolean {
-  try {
-    const content = fs.readFileSync(lockFile, 'utf8');
-    const [pidText, host] = content.split('\n');
-    const pid = Number(pidText);
-    if (host === osHost() && Number.isInteger(pid) && pid > 0) {
-      try {
-        process.kill(pid, 0);
-        return false;
-      } catch (error) {
-        return (error as NodeJS.ErrnoException).code === 'ESRCH';
-      }
-    }
-    return Date.now() - fs.statSync(lockFile).mtimeMs > staleMs;
-  } catch {
-    return false;
-  }
-}
-
 let hostName: string | undefined;
 function osHost(): string {
   hostName ??= require('node:os').hostname() as string;
   return hostName;
 }
 
+/** How long a lock of another host (whose process we cannot see) must be untouched to count as stale. */
+const OTHER_HOST_STALE_MS = 30_000;
+/**
+ * A lock file without a pid is one whose creator died between creating and writing it (a live
+ * creator writes its pid in the same breath); after this long it is stale.
+ */
+const EMPTY_LOCK_STALE_MS = 2_000;
+
+/** Unique per acquisition, so that a lock is never mistaken for another with the same pid. */
+function lockToken(): string {
+  return `${process.pid}\n${osHost()}\n${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}\n`;
+}
+
+function readText(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+function mtimeOf(file: string): number | undefined {
+  try {
+    return fs.statSync(file).mtimeMs;
+  } catch {
+    return undefined;
+  }
+}
+
+/** When the process `pid` of this host started (ms since the epoch), on Linux; undefined elsewhere. */
+function processStartMs(pid: number): number | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[19]); // field 22, starttime, in clock ticks (100 per second on Linux) since boot
+    const boot = /^btime (\d+)$/m.exec(fs.readFileSync('/proc/stat', 'utf8'));
+    if (!boot || !Number.isFinite(ticks)) return undefined;
+    return Number(boot[1]) * 1000 + ticks * 10;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The lock files this process holds right now (a lock held by our own pid and not listed here is a dead namesake's). */
+const heldLocks = new Set<string>();
+
+/**
+ * Whether a lock file with this content is left by a dead process: its pid no longer runs on this host
+ * (or runs but started after the lock was written: the pid was reused, e.g. after a reboot or in a new
+ * container), or, for another host's lock, it has not been touched for a long time.
+ */
+function lockIsStale(lockFile: string, content: string): boolean {
+  const [pidText, host] = content.split('\n');
+  const pid = Number(pidText);
+  const mtime = mtimeOf(lockFile);
+  if (mtime === undefined) return false; // gone: just retry
+  if (!Number.isInteger(pid) || pid <= 0 || host === undefined) return Date.now() - mtime > EMPTY_LOCK_STALE_MS;
+  if (host !== osHost()) return Date.now() - mtime > OTHER_HOST_STALE_MS;
+  if (pid === process.pid) return !heldLocks.has(lockFile);
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+  const started = processStartMs(pid);
+  return started !== undefined && started > mtime + 2_000;
+}
+
+/** Creates `file` exclusively with `content`; false when it exists. */
+function createExclusive(file: string, content: string): boolean {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'wx', 0o644);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  }
+  try {
+    fs.writeSync(fd, content);
+  } catch (error) {
+    fs.closeSync(fd);
+    fs.rmSync(file, { force: true });
+    throw error;
+  }
+  fs.closeSync(fd);
+  return true;
+}
+
+/**
+ * Removes `file` only if it still holds `expected`: it is first renamed to a name of our own (atomic,
+ * so no other process can be handed the same file), then checked; a file that turns out to be another
+ * one is put back.
+ */
+function removeIfUnchanged(file: string, expected: string): boolean {
+  const aside = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.stale`;
+  try {
+    fs.renameSync(file, aside);
+  } catch {
+    return false; // already gone: someone else removed it
+  }
+  if (readText(aside) === expected) {
+    fs.rmSync(aside, { force: true });
+    return true;
+  }
+  try {
+    fs.linkSync(aside, file);
+  } catch {
+    // a new lock was created in the instant it was away; it is the one that counts now
+  }
+  fs.rmSync(aside, { force: true });
+  return false;
+}
+
+/**
+ * Removes a stale lock. Only one process at a time may do so (it holds `<lock>.break`), and it removes
+ * the lock only if it still has the content that was judged stale: when two processes find the same
+ * dead lock, the second sees the first one's fresh lock instead and leaves it alone.
+ */
+function breakStaleLock(lockFile: string, observed: string): void {
+  const guard = `${lockFile}.break`;
+  const token = lockToken();
+  if (!createExclusive(guard, token)) {
+    // Another process is breaking the lock right now (a matter of microseconds), or died doing so.
+    const content = readText(guard);
+    if (content !== undefined && lockIsStale(guard, content)) removeIfUnchanged(guard, content);
+    return;
+  }
+  heldLocks.add(guard);
+  try {
+    const current = readText(lockFile);
+    if (current === observed && lockIsStale(lockFile, current)) removeIfUnchanged(lockFile, current);
+  } finally {
+    heldLocks.delete(guard);
+    removeIfUnchanged(guard, token);
+  }
+}
+
 /**
  * Runs `fn` while holding `<file>.lock`, created with O_EXCL so only one process (server, other
- * window's server, CLI) holds it. A lock left by a dead process on this host is taken over.
+ * window's server, CLI) holds it. A lock left by a dead process is taken over (see `lockIsStale`).
  */
 export function withFileLock<T>(file: string, fn: () => T, timeoutMs = 10_000): T {
   const lockFile = `${file}.lock`;
+  if (heldLocks.has(lockFile)) throw new Error(`${lockFile} is already held by this process`);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const deadline = Date.now() + timeoutMs;
+  const token = lockToken();
   let wait = 1;
   for (;;) {
-    try {
-      const fd = fs.openSync(lockFile, 'wx', 0o644);
-      fs.writeSync(fd, `${process.pid}\n${osHost()}\n`);
-      fs.closeSync(fd);
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      if (lockIsStale(lockFile, 30_000)) {
-        fs.rmSync(lockFile, { force: true });
-        continue;
-      }
-      if (Date.now() > deadline) throw new LockTimeoutError(`${lockFile} is held by another process; remove it if no Loopmark process is running`);
-      sleepSync(wait);
-      wait = Math.min(wait * 2, 25);
+    if (createExclusive(lockFile, token)) break;
+    const content = readText(lockFile);
+    if (content !== undefined && lockIsStale(lockFile, content)) {
+      breakStaleLock(lockFile, content);
+      continue;
     }
+    if (Date.now() > deadline) throw new LockTimeoutError(`${lockFile} is held by another process; remove it if no Loopmark process is running`);
+    sleepSync(wait);
+    wait = Math.min(wait * 2, 25);
   }
+  heldLocks.add(lockFile);
   try {
     return fn();
   } finally {
-    fs.rmSync(lockFile, { force: true });
+    heldLocks.delete(lockFile);
+    // Remove our own lock only: if it was (wrongly) taken over, the lock there now is someone else's.
+    if (readText(lockFile) === token) fs.rmSync(lockFile, { force: true });
   }
+}
+
+/**
+ * Removes what writers of `file` that were killed left beside it: temp files of `writeFileAtomic` and
+ * lock files set aside by `removeIfUnchanged`, whose process is gone. Call while holding the file's lock.
+ */
+export function removeOrphans(file: string): string[] {
+  const dir = path.dirname(file);
+  const base = path.basename(file);
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return removed;
+  }
+  const escaped = base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const orphan = new RegExp(`^(?:\\.${escaped}\\.(\\d+)\\.[0-9a-z]+\\.tmp|${escaped}\\.lock(?:\\.break)?\\.(\\d+)\\.[0-9a-z]+\\.stale)$`);
+  const guard = `${file}.lock.break`;
+  const guardContent = readText(guard);
+  if (guardContent !== undefined && lockIsStale(guard, guardContent) && removeIfUnchanged(guard, guardContent)) removed.push(path.basename(guard));
+  for (const name of names) {
+    const match = orphan.exec(name);
+    if (!match) continue;
+    const pid = Number(match[1] ?? match[2]);
+    if (pid === process.pid) continue;
+    try {
+      process.kill(pid, 0);
+      continue; // alive: not an orphan
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') continue;
+    }
+    fs.rmSync(path.join(dir, name), { force: true });
+    removed.push(name);
+  }
+  return removed;
 }

@@ -38,7 +38,7 @@ export interface Span {
  * Assumes the line is valid JSON (it was parsed first); runs only for samples that get a diagnostic.
  */
 export function locateValue(line: string, path: string): Span | undefined {
-  let from = 0;
+  let from = line.charCodeAt(0) === 0xfeff ? 1 : 0; // a BOM before the first record
   let found: Span | undefined;
   for (const key of path.split('.')) {
     found = locateKeyInObject(line, from, key);
@@ -98,38 +98,43 @@ function skipValue(s: string, i: number): number {
   return i;
 }
 
+/** The value of `key` in the object at s[objectStart]; of the last occurrence, as JSON.parse keeps the last. */
 function locateKeyInObject(s: string, objectStart: number, key: string): Span | undefined {
   let i = skipWhitespace(s, objectStart);
   if (s.charCodeAt(i) !== 123) return undefined;
   i++;
+  let found: Span | undefined;
   while (i < s.length) {
     i = skipWhitespace(s, i);
-    if (s.charCodeAt(i) !== 34) return undefined;
+    if (s.charCodeAt(i) !== 34) return found;
     const keyEnd = skipString(s, i);
     const rawKey = s.slice(i + 1, keyEnd - 1);
     const name = rawKey.includes('\\') ? (JSON.parse(s.slice(i, keyEnd)) as string) : rawKey;
     i = skipWhitespace(s, keyEnd);
-    if (s.charCodeAt(i) !== 58 /* : */) return undefined;
+    if (s.charCodeAt(i) !== 58 /* : */) return found;
     i = skipWhitespace(s, i + 1);
     const valueEnd = skipValue(s, i);
-    if (name === key) return { start: i, end: valueEnd };
+    if (name === key) found = { start: i, end: valueEnd };
     i = skipWhitespace(s, valueEnd);
-    if (s.charCodeAt(i) !== 44) return undefined;
+    if (s.charCodeAt(i) !== 44) return found;
     i++;
   }
-  return undefined;
+  return found;
 }
 
 /**
  * The position of a JSON.parse error on a line, from V8's message ("... at position 12"), or undefined.
  */
 export function jsonErrorPosition(error: unknown): number | undefined {
-  const match = /position (\d+)/.exec(String((error as Error)?.message ?? error));
+  // Anchored at the end: V8's "Unexpected token" message quotes the input, which may say "position 9" itself.
+  const match = /JSON at position (\d+)(?: \(line \d+ column \d+\))?$/.exec(String((error as Error)?.message ?? error));
   return match ? Number(match[1]) : undefined;
 }
 
 /** Short, single-line excerpt of untrusted text for messages. */
 export function excerpt(text: string, max = 60): string {
-  const flat = text.replace(/\s+/g, ' ');
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+  // Flatten only the head: a sample's text may be megabytes long.
+  const cut = text.length > max * 4;
+  const flat = (cut ? text.slice(0, max * 4) : text).replace(/\s+/g, ' ');
+  return flat.length > max || cut ? `${flat.slice(0, max - 1)}…` : flat;
 }

@@ -1,8 +1,8 @@
 // Label files: one JSON object per line, written by appending (durable, safe with several writers)
 // and compacted to a canonical order (sorted, fixed key order, LF) so that git diffs stay small.
 import * as fs from 'node:fs';
-import { appendDurable, withFileLock, writeFileAtomic } from './fsutil';
-import { isBlank, jsonErrorPosition } from './jsonl';
+import { appendDurable, removeOrphans, withFileLock, writeFileAtomic } from './fsutil';
+import { isBlank, jsonErrorPosition, splitLines } from './jsonl';
 import type { Answer, LabelRecord, LabelSource, LabelTarget, LineProblem } from './types';
 
 const ANSWERS: readonly Answer[] = ['accept', 'reject', 'ignore'];
@@ -99,7 +99,7 @@ export interface ParsedLabels {
 export function parseLabels(text: string): ParsedLabels {
   const records = new Map<string, LabelRecord>();
   const problems: LineProblem[] = [];
-  const lines = text.split('\n');
+  const lines = splitLines(text); // as LSP counts lines, so problems land on the right line; a BOM is dropped
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     if (isBlank(line)) continue;
@@ -148,15 +148,26 @@ export class LabelFile {
     return parseLabels(readIfExists(this.path));
   }
 
+  /**
+   * Appends records durably. A record that would not read back as itself (a wrong answer, a label that is
+   * not a string: bad input from a client) is refused with an error, so a write never breaks the file.
+   */
   append(records: readonly LabelRecord[]): void {
     if (records.length === 0) return;
-    const text = `${records.map(serializeLabel).join('\n')}\n`;
+    const lines = records.map((record) => {
+      const line = serializeLabel(record);
+      const back = toLabelRecord(JSON.parse(line));
+      if (typeof back === 'string') throw new Error(`Refusing to write an invalid label record (${back}): ${line}`);
+      return line;
+    });
+    const text = `${lines.join('\n')}\n`;
     withFileLock(this.path, () => appendDurable(this.path, text));
   }
 
   /** Rewrites the file in canonical order. Returns false (and writes nothing) when a line is unparseable. */
   compact(): { written: boolean; parsed: ParsedLabels } {
     return withFileLock(this.path, () => {
+      removeOrphans(this.path); // temp files of a compaction that was killed before its rename
       const parsed = parseLabels(readIfExists(this.path));
       if (parsed.problems.length > 0 || parsed.canonical) return { written: false, parsed };
       writeFileAtomic(this.path, canonicalLabelText(parsed.records.values()));

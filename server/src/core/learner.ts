@@ -6,6 +6,17 @@ import type { DatasetEntry, Predictor, Project } from './project';
 import type { Sample } from './dataset';
 import type { LabelRecord, Prediction, Task } from './types';
 
+/** The embedded model serves label sets up to this size; beyond, it stays off and says why. */
+export const MAX_MODEL_LABELS = 500;
+/** Weights budget: the hash space shrinks as labels grow (one float per bucket and label). */
+const MODEL_BYTES = 48 << 20;
+
+function bucketsFor(labels: number): number {
+  let buckets = 1 << 18;
+  while (buckets > 1 << 12 && buckets * Math.max(1, labels) * 4 > MODEL_BYTES) buckets >>= 1;
+  return buckets;
+}
+
 /** Tasks with at most this many labels are retrained in one go at start. */
 const RETRAIN_LIMIT = 2000;
 /** Online updates between two yields. */
@@ -21,6 +32,8 @@ interface TaskModel {
 
 export interface ModelState {
   state: 'off' | 'cold' | 'ready';
+  /** Why the model is off, when it is. */
+  reason?: string;
   examples: number;
   /** Examples per label. */
   counts: Record<string, number>;
@@ -37,9 +50,10 @@ export class Learner implements Predictor {
 
   constructor(private readonly project: Project) {}
 
-  private create(task: Task, labels: string[]): TaskModel {
+  private create(task: Task, labels: string[]): TaskModel | undefined {
+    if (labels.length > MAX_MODEL_LABELS) return undefined;
     const model: TaskModel = {
-      classifier: new TextClassifier({ labels, multiLabel: false, minExamplesPerLabel: task.model.minExamplesPerLabel }),
+      classifier: new TextClassifier({ labels, multiLabel: false, minExamplesPerLabel: task.model.minExamplesPerLabel, buckets: bucketsFor(labels.length) }),
       version: 0,
       cache: new Map(),
       minExamplesPerLabel: task.model.minExamplesPerLabel,
@@ -92,6 +106,7 @@ export class Learner implements Predictor {
       const mine = entries.filter((e) => e.task.name === task.name);
       const labels = mine.length > 0 ? this.project.effectiveTask(mine[0]!).labels.map((l) => l.name) : task.labels.map((l) => l.name);
       const model = this.create(task, labels);
+      if (!model) continue;
       const examples = this.examples(task, mine);
       yield;
       if (examples.length <= RETRAIN_LIMIT) {
@@ -115,7 +130,11 @@ export class Learner implements Predictor {
     const label = teaches(record);
     if (!label) return;
     const model = this.models.get(task.name) ?? this.create(task, task.labels.map((l) => l.name));
-    if (!model.classifier.labels.includes(label)) model.classifier.addLabel(label);
+    if (!model) return;
+    if (!model.classifier.labels.includes(label)) {
+      if (model.classifier.labels.length >= MAX_MODEL_LABELS) return;
+      model.classifier.addLabel(label);
+    }
     model.classifier.update(sample.text, label);
     model.version++;
   }
@@ -137,7 +156,12 @@ export class Learner implements Predictor {
 
   state(task: Task): ModelState {
     const model = this.models.get(task.name);
-    if (!task.model.enabled || !model) return { state: 'off', examples: 0, counts: {}, minExamplesPerLabel: task.model.minExamplesPerLabel };
+    if (!task.model.enabled || !model) {
+      const reason = !task.model.enabled
+        ? 'turned off in loopmark.json'
+        : task.labels.length > MAX_MODEL_LABELS ? `the label set has ${task.labels.length} labels, more than the embedded model serves (${MAX_MODEL_LABELS})` : 'not trained yet';
+      return { state: 'off', reason, examples: 0, counts: {}, minExamplesPerLabel: task.model.minExamplesPerLabel };
+    }
     const { classifier } = model;
     return {
       state: classifier.examples === 0 || classifier.coldStart ? 'cold' : 'ready',

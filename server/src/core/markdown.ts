@@ -7,10 +7,10 @@ export function escapeMarkdown(text: string): string {
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
     .replace(/[\\`*_{}[\]()#+\-.!|~:]/g, '\\$&')
-    .replace(/\r?\n/g, ' ');
+    .replace(/\r\n|\r|\n/g, ' ');
 }
 
 /** Escaped text inside an inline code span is shown literally. Backticks are replaced, not escaped. */
 export function inlineCode(text: string): string {
-  return `\`${text.replace(/`/g, 'ʼ').replace(/\r?\n/g, ' ')}\``;
+  return `\`${text.replace(/`/g, 'ʼ').replace(/\r\n|\r|\n/g, ' ')}\``;
 }

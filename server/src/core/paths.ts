@@ -4,9 +4,11 @@ import * as path from 'node:path';
 
 export class PathOutsideWorkspaceError extends Error {}
 
-function isInside(root: string, candidate: string): boolean {
+/** True when `candidate` is `root` or below it (a name that merely starts with `..` is inside). */
+export function isInside(root: string, candidate: string): boolean {
   const rel = path.relative(root, candidate);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+  // `..name` is a file inside; only `..` itself or `../...` goes up.
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
 }
 
 /** The real path of the deepest existing ancestor of `p`, with the rest appended. */

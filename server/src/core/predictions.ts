@@ -1,6 +1,6 @@
 // Predictions that come with the data: inside a record (Loopmark's own shape or Label Studio's) or
 // in a sidecar file of {"id", "label", "score"} lines.
-import { isBlank, jsonErrorPosition } from './jsonl';
+import { isBlank, jsonErrorPosition, splitLines } from './jsonl';
 import type { LineProblem, Prediction } from './types';
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -34,20 +34,28 @@ export function predictionFromRecord(record: Record<string, unknown>): { predict
   if (studio === undefined) return {};
   if (!Array.isArray(studio)) return { problem: '"predictions" must be a list (Label Studio shape)' };
   let best: Prediction | undefined;
+  let badScore = false;
   for (const entry of studio) {
     if (!isObject(entry) || !Array.isArray(entry['result'])) continue;
     for (const result of entry['result']) {
       if (!isObject(result) || !isObject(result['value'])) continue;
       const choices = result['value']['choices'];
       if (!Array.isArray(choices) || typeof choices[0] !== 'string') continue;
-      const score = asScore(result['score']) ?? asScore(entry['score']) ?? 1;
+      // Absent or null (as Label Studio exports an unscored prediction) means certain; anything else must be 0 to 1.
+      const raw = result['score'] ?? entry['score'];
+      const score = raw === undefined || raw === null ? 1 : asScore(raw);
+      if (score === undefined) {
+        badScore = true;
+        continue;
+      }
       if (!best || score > best.score) {
         best = { label: choices[0], score, origin: 'file' };
         if (typeof entry['model_version'] === 'string') best.modelVersion = entry['model_version'];
       }
     }
   }
-  return best ? { prediction: best } : { problem: '"predictions" has no result with "value.choices"' };
+  if (best) return { prediction: best };
+  return { problem: badScore ? '"predictions": "score" must be a number between 0 and 1' : '"predictions" has no result with "value.choices"' };
 }
 
 export interface PredictionFile {
@@ -59,7 +67,7 @@ export interface PredictionFile {
 export function parsePredictionFile(text: string): PredictionFile {
   const byId = new Map<string, Prediction>();
   const problems: LineProblem[] = [];
-  const lines = text.split(/\r\n|\r|\n/);
+  const lines = splitLines(text);
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     if (isBlank(line)) continue;

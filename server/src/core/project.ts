@@ -9,7 +9,7 @@ import { CONFIG_FILE, expandTemplate, inferredTask, parseConfig, taskFor, type C
 import { Dataset, type DatasetView, type LineEdit, type Sample } from './dataset';
 import { DiskDataset } from './diskDataset';
 import { LabelFile, LabelIndex } from './labels';
-import { resolveInside, toRelative } from './paths';
+import { isInside, PathOutsideWorkspaceError, resolveInside, toRelative } from './paths';
 import { parsePredictionFile, type PredictionFile } from './predictions';
 import type { ModelState } from './learner';
 import type { LabelDef, LabelRecord, LineProblem, Prediction, Task } from './types';
@@ -126,6 +126,10 @@ export class Project {
   private predictionStores = new Map<string, PredictionStore>();
   private configText: string | undefined;
   private labelsDirty = false;
+  /** Open documents whose task went away with a config edit, kept until it comes back or they close. */
+  private orphans = new Map<string, DatasetView>();
+  /** Datasets whose label or predictions file would leave the workspace, with the reason. */
+  private pathProblems = new Map<string, string>();
 
   constructor(options: ProjectOptions) {
     this.root = path.resolve(options.root);
@@ -160,13 +164,17 @@ export class Project {
     if (text !== undefined && text === this.configText) return false;
     this.config = this.readConfig(text);
     this.annotator = resolveAnnotator(this.root, this.annotatorOverride ?? this.config.annotator);
-    for (const [file, entry] of this.datasets) {
+    // A snapshot: entries are re-created in the same map as we go.
+    for (const [file, entry] of [...this.datasets]) {
       const task = taskFor(this.config.tasks, entry.relativePath);
-      if (!task) {
-        this.datasets.delete(file);
-        continue;
-      }
-      this.bindTask(entry, task);
+      this.datasets.delete(file);
+      // An editor's text survives a config that is broken for a moment (typing through `{`).
+      if (entry.open) this.orphans.set(file, entry.dataset);
+      if (task) this.createEntry(file, entry.dataset, entry.open);
+    }
+    for (const [file, dataset] of [...this.orphans]) {
+      if (this.datasets.has(file) || !this.taskOf(file)) continue;
+      if (this.createEntry(file, dataset, true)) this.orphans.delete(file);
     }
     return true;
   }
@@ -184,9 +192,8 @@ export class Project {
 
   /** The task of a file, or undefined when it is not a dataset of this workspace. */
   taskOf(file: string): Task | undefined {
-    const rel = toRelative(this.root, file);
-    if (rel.startsWith('..')) return undefined;
-    return taskFor(this.config.tasks, rel);
+    if (!isInside(this.root, file)) return undefined;
+    return taskFor(this.config.tasks, toRelative(this.root, file));
   }
 
   // ---- datasets ----
@@ -211,7 +218,16 @@ export class Project {
     const view = typeof dataset === 'string' ? new Dataset(dataset, { textField: task.textField, idField: task.idField }) : dataset;
     if (task.inferred && !looksLikeDataset(view)) return undefined;
     const entry: DatasetEntry = { path: file, relativePath, task, dataset: view, open, labelPath: '', predictionsPath: '' };
-    this.bindTask(entry, task);
+    try {
+      this.bindTask(entry, task);
+    } catch (error) {
+      if (!(error instanceof PathOutsideWorkspaceError)) throw error;
+      this.pathProblems.set(file, `Loopmark will not read or write the labels of this dataset: ${error.message}. Fix "labelFile" or "predictionsFile" of task '${task.name}' in loopmark.json.`);
+      if (open) this.orphans.set(file, view);
+      return undefined;
+    }
+    this.pathProblems.delete(file);
+    this.orphans.delete(file);
     this.datasets.set(file, entry);
     return entry;
   }
@@ -226,23 +242,24 @@ export class Project {
     }
     this.datasets.delete(file);
     this.indexing.delete(file);
+    this.orphans.delete(file);
     return this.createEntry(file, text, true);
   }
 
   change(file: string, edits: readonly LineEdit[]): void {
-    const dataset = this.datasets.get(file)?.dataset;
+    const dataset = this.datasets.get(file)?.dataset ?? this.orphans.get(file);
     if (dataset instanceof Dataset) for (const edit of edits) dataset.applyEdit(edit);
   }
 
   replace(file: string, text: string): void {
-    const dataset = this.datasets.get(file)?.dataset;
+    const dataset = this.datasets.get(file)?.dataset ?? this.orphans.get(file);
     if (dataset instanceof Dataset) dataset.replaceAll(text);
   }
 
   /** The editor closed the file: from now on the disk is the truth. */
   close(file: string): void {
-    const entry = this.datasets.get(file);
-    if (entry) this.datasets.delete(file);
+    this.datasets.delete(file);
+    this.orphans.delete(file);
   }
 
   /**
@@ -538,6 +555,8 @@ export class Project {
     const toFinding = (code: 'config' | 'label-file', p: LineProblem): Finding => ({
       code, severity: 'error', line: p.line, start: p.start ?? 0, end: p.end ?? Number.MAX_SAFE_INTEGER, message: p.message,
     });
+    const pathProblem = this.pathProblems.get(file);
+    if (pathProblem) return [{ code: 'config', severity: 'error', line: 0, start: 0, end: Number.MAX_SAFE_INTEGER, message: pathProblem }];
     if (file === this.configPath) return this.config.problems.map((p) => toFinding('config', p));
     if (file.endsWith('.labels.jsonl') || this.isLabelFile(file)) return this.labelStore(file).problems.map((p) => toFinding('label-file', p));
     if (file.endsWith('.predictions.jsonl')) return this.predictionFile(file).problems.map((p) => toFinding('label-file', p));

@@ -27,9 +27,10 @@ export function datasetStats(project: Project, file: string): Stats {
     unlabeled: 0,
     invalidLines: 0,
     labelFile: toRelative(project.root, entry.labelPath),
-    labels: {},
+    // Null-prototype records: label and annotator names come from files (`__proto__` is a name too).
+    labels: Object.create(null) as Stats['labels'],
     answers: { accept: 0, reject: 0, ignore: 0 },
-    annotators: {},
+    annotators: Object.create(null) as Stats['annotators'],
   };
   for (const label of project.effectiveTask(entry).labels) stats.labels[label.name] = { accept: 0, reject: 0, ignore: 0 };
   const seen = new Set<string>();

@@ -2,39 +2,8 @@
 // the diagnostic goes, hover and status bar show the new state; the keyboard commands work.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { LoopmarkApi } from '../../../client/src/extension';
+import { api, folder, loopmarkDiagnostics, readText, until } from '../helpers';
 
-async function until<T>(what: string, check: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-function folder(): vscode.Uri {
-  return vscode.workspace.workspaceFolders![0]!.uri;
-}
-
-function loopmarkDiagnostics(uri: vscode.Uri): vscode.Diagnostic[] {
-  return vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'loopmark');
-}
-
-async function readText(uri: vscode.Uri): Promise<string | undefined> {
-  try {
-    return new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
-  } catch {
-    return undefined;
-  }
-}
-
-async function api(): Promise<LoopmarkApi> {
-  const extension = vscode.extensions.getExtension<LoopmarkApi>('loopmark.loopmark');
-  assert.ok(extension, 'the Loopmark extension is loaded');
-  return extension.activate();
-}
 
 describe('review loop (real VS Code)', () => {
   const dataset = (): vscode.Uri => vscode.Uri.joinPath(folder(), 'data', 'reviews.jsonl');
@@ -93,9 +62,11 @@ describe('review loop (real VS Code)', () => {
     await until('r005 on disk', async () => ((await readText(labels()))?.includes('"id":"r005"') ? true : undefined), 2000);
     editor.selection = new vscode.Selection(0, 0, 0, 0);
     // Next to review is the head of the queue: the most uncertain prediction (lowest score here).
-    const queue = await (await api()).client()!.sendRequest<{ items: Array<{ uri: string; line: number; score: number }> }>('loopmark/queue', { uri: document.uri.toString(), n: 50 });
+    const queue = await (await api()).client()!.sendRequest<{ items: Array<{ uri: string; line: number; score?: number }> }>('loopmark/queue', { uri: document.uri.toString(), n: 100 });
     const head = queue.items[0]!;
-    assert.ok(queue.items.every((i) => i.score >= head.score), 'the queue starts with the least confident prediction');
+    const scored = queue.items.filter((i) => i.score !== undefined);
+    assert.ok(scored.every((i) => i.score! >= head.score!), 'the queue starts with the least confident prediction');
+    assert.ok(queue.items.slice(scored.length).every((i) => i.score === undefined), 'samples without a prediction come last');
     await vscode.commands.executeCommand('loopmark.nextSample');
     await until('the editor to move', () => (vscode.window.activeTextEditor?.selection.active.line === head.line ? true : undefined), 5000);
     assert.equal(vscode.window.activeTextEditor!.document.uri.toString(), head.uri);

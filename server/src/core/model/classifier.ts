@@ -204,8 +204,14 @@ export class TextClassifier {
     this.defaultThreshold = opts.defaultThreshold ?? 0.5;
     for (const [k, v] of Object.entries(opts.thresholds ?? {})) this.thresholds.set(k, v);
     this.G = new Float32Array(this.buckets);
-    for (const l of opts.labels) this.addLabel(l);
-    if (this.L === 0) this.resize(0);
+    // Register every label first and allocate once: resizing per label would copy the weights L times.
+    for (const l of opts.labels) {
+      if (this.labelIndex.has(l)) continue;
+      this.labelIndex.set(l, this.labelList.length);
+      this.labelList.push(l);
+      this.labelCounts.push(0);
+    }
+    this.resize(this.labelList.length);
   }
 
   // ------------------------------------------------------------------------------------------
