@@ -83,8 +83,8 @@ export function* reviewQueueSteps(project: Project, task: Task, n: number, optio
     const key = `${entry.path}#${line}`;
     const { file, model, shown } = project.predictions(entry, sample);
     const candidate: QueueCandidate = { key, order: i };
-    // A model in cold start ranks only when the data carries no prediction of its own.
-    const modelLike = model && !model.coldStart ? model : (file ?? model);
+    // A model in cold start does not rank: its opinion shows only in hovers until it has seen enough labels.
+    const modelLike = model && !model.coldStart ? model : file;
     if (modelLike) candidate.model = scored(modelLike);
     if (file && model) candidate.file = { label: file.label, score: file.score };
     candidates.push(candidate);

@@ -65,7 +65,7 @@ describe('review loop (real VS Code)', () => {
     const queue = await (await api()).client()!.sendRequest<{ items: Array<{ uri: string; line: number; score?: number }> }>('loopmark/queue', { uri: document.uri.toString(), n: 100 });
     const head = queue.items[0]!;
     const scored = queue.items.filter((i) => i.score !== undefined);
-    assert.ok(scored.every((i) => i.score! >= head.score!), 'the queue starts with the least confident prediction');
+    assert.ok(scored.every((i) => i.score! >= head.score!), `the queue starts with the least confident prediction: ${JSON.stringify(queue.items.slice(0, 4))}`);
     assert.ok(queue.items.slice(scored.length).every((i) => i.score === undefined), 'samples without a prediction come last');
     await vscode.commands.executeCommand('loopmark.nextSample');
     await until('the editor to move', () => (vscode.window.activeTextEditor?.selection.active.line === head.line ? true : undefined), 5000);
