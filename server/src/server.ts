@@ -356,7 +356,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       const { findings, omitted } = at.project.findings(at.file, { ...(focus ? { focus } : {}), extraLines, isCancelled: () => token.isCancellationRequested });
       const items = findings.map(toDiagnostic);
       if (entry && entry.dataset.lineCount > FOCUS_THRESHOLD_LINES) {
-        const ready = !(entry.dataset instanceof Dataset) || entry.dataset.isParsed();
+        const ready = !(entry.dataset instanceof Dataset) || (entry.dataset.isParsed() && entry.dataset.idsReady());
         if (ready) {
           const status = at.project.status(at.file);
           const shown = findings.filter((f) => f.code === 'review' || f.code === 'suggestion').length;

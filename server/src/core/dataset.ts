@@ -109,7 +109,10 @@ export interface DatasetView {
   lineKind(line: number): ParsedLine['kind'];
   /** Line of the first sample with this id, or undefined. */
   firstLineOf(id: string): number | undefined;
-  /** Lines of the samples with this id when there are several (a duplicate id), else undefined. */
+  /**
+   * Lines of the samples with this id when there are several (a duplicate id), else undefined.
+   * Cheap: answers from the id index if it is up to date, and undefined while it is being rebuilt.
+   */
   duplicatesOf(id: string): readonly number[] | undefined;
   /** Every line of a sample with this id (none, one, or several for a duplicate id). */
   linesOf(id: string): readonly number[];
@@ -184,14 +187,30 @@ export class Dataset implements DatasetView {
     return parsed;
   }
 
-  /** Parses every line not parsed yet, in steps of `linesPerStep` lines. */
-  *parseSteps(linesPerStep = 500): Generator<void, void> {
+  /** Parses every line not parsed yet and rebuilds the id index, in steps of about `linesPerStep` lines. */
+  *parseSteps(linesPerStep = 200): Generator<void, void> {
     const version = this.version;
+    let work = 0;
     for (let line = 0; line < this.lines.length; line++) {
       if (this.version !== version) return; // edited meanwhile: the caller asks again
-      if (!this.parsed[line]) this.parsedLine(line);
-      if ((line + 1) % linesPerStep === 0) yield;
+      if (!this.parsed[line]) {
+        this.parsedLine(line);
+        work++;
+      }
+      if ((line & 4095) === 4095 || work >= linesPerStep) {
+        work = 0;
+        yield;
+      }
     }
+    if (this.idIndex) return;
+    const index = new IdIndex();
+    for (let line = 0; line < this.lines.length; line++) {
+      if (this.version !== version) return;
+      const sample = this.sampleAt(line);
+      if (sample) index.add(sample.id, line);
+      if ((line & 4095) === 4095) yield;
+    }
+    this.idIndex = index;
   }
 
   /** True when every line has been parsed since the last edit. */
@@ -218,11 +237,21 @@ export class Dataset implements DatasetView {
   }
 
   duplicatesOf(id: string): readonly number[] | undefined {
-    return this.ids().duplicates.get(id);
+    return this.idIndex?.duplicates.get(id);
+  }
+
+  /** True when the id index is up to date (duplicate ids are known). */
+  idsReady(): boolean {
+    return this.idIndex !== undefined;
   }
 
   linesOf(id: string): readonly number[] {
-    return linesOf(this, id);
+    return this.ids().duplicates.get(id) ?? linesOf(this, id);
+  }
+
+  /** Builds the id index now if it is stale (small datasets; large ones use `parseSteps`). */
+  buildIds(): void {
+    this.ids();
   }
 
   private ids(): IdIndex {

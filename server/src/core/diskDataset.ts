@@ -28,6 +28,7 @@ export class DiskDataset implements DatasetView {
   private lines = 0;
   private cache = new Map<number, ParsedLine>();
   private window: { start: number; buffer: Buffer } | undefined;
+  private lastLine = -2;
   samples = 0;
   errors = 0;
 
@@ -55,7 +56,7 @@ export class DiskDataset implements DatasetView {
    * Builds the index in steps: each `next()` does a bounded amount of work (about `linesPerStep`
    * lines), so a caller can yield to other work between steps.
    */
-  static *indexSteps(path: string, fields: DatasetFields, linesPerStep = 500): Generator<DiskIndexProgress, DiskDataset> {
+  static *indexSteps(path: string, fields: DatasetFields, linesPerStep = 200): Generator<DiskIndexProgress, DiskDataset> {
     const size = fs.statSync(path).size;
     const dataset = new DiskDataset(path, fields, size);
     const fd = fs.openSync(path, 'r');
@@ -158,15 +159,18 @@ export class DiskDataset implements DatasetView {
     const length = end - start;
     if (length <= 0) return '';
     if (!this.window || start < this.window.start || start + length > this.window.start + this.window.buffer.length) {
+      // Read ahead only when reading on from the last line (a scan); a random access reads its line alone.
+      const sequential = line === this.lastLine + 1;
       const fd = fs.openSync(this.path, 'r');
       try {
-        const buffer = Buffer.allocUnsafe(Math.max(WINDOW, length));
+        const buffer = Buffer.allocUnsafe(sequential ? Math.max(WINDOW, length) : length);
         const read = fs.readSync(fd, buffer, 0, Math.min(buffer.length, this.size - start), start);
         this.window = { start, buffer: buffer.subarray(0, read) };
       } finally {
         fs.closeSync(fd);
       }
     }
+    this.lastLine = line;
     const from = start - this.window.start;
     let bytes = this.window.buffer.subarray(from, from + length);
     if (bytes[bytes.length - 1] === 10) bytes = bytes.subarray(0, bytes.length - 1);

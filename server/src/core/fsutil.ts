@@ -191,19 +191,18 @@ function removeIfUnchanged(file: string, expected: string): boolean {
  * the lock only if it still has the content that was judged stale: when two processes find the same
  * dead lock, the second sees the first one's fresh lock instead and leaves it alone.
  */
-function breakStaleLock(lockFile: string, observed: string): void {
+function breakStaleLock(lockFile: string, observed: string): boolean {
   const guard = `${lockFile}.break`;
   const token = lockToken();
   if (!createExclusive(guard, token)) {
     // Another process is breaking the lock right now (a matter of microseconds), or died doing so.
     const content = readText(guard);
-    if (content !== undefined && lockIsStale(guard, content)) removeIfUnchanged(guard, content);
-    return;
+    return content !== undefined && lockIsStale(guard, content) && removeIfUnchanged(guard, content);
   }
   heldLocks.add(guard);
   try {
     const current = readText(lockFile);
-    if (current === observed && lockIsStale(lockFile, current)) removeIfUnchanged(lockFile, current);
+    return current === undefined || (current === observed && lockIsStale(lockFile, current) && removeIfUnchanged(lockFile, current));
   } finally {
     heldLocks.delete(guard);
     removeIfUnchanged(guard, token);
@@ -224,10 +223,9 @@ export function withFileLock<T>(file: string, fn: () => T, timeoutMs = 10_000): 
   for (;;) {
     if (createExclusive(lockFile, token)) break;
     const content = readText(lockFile);
-    if (content !== undefined && lockIsStale(lockFile, content)) {
-      breakStaleLock(lockFile, content);
-      continue;
-    }
+    if (content === undefined && !fs.existsSync(lockFile)) continue; // released in between: try again at once
+    // Retry at once when a stale lock was removed (by us or by whoever beat us to it); otherwise wait.
+    if (content !== undefined && lockIsStale(lockFile, content) && breakStaleLock(lockFile, content)) continue;
     if (Date.now() > deadline) throw new LockTimeoutError(`${lockFile} is held by another process; remove it if no Loopmark process is running`);
     sleepSync(wait);
     wait = Math.min(wait * 2, 25);

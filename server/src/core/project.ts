@@ -535,6 +535,8 @@ export class Project {
         all.push(finding);
       }
     };
+    // Duplicate ids need the whole id index: cheap for a small dataset; a large one builds it in the background.
+    if (dataset instanceof Dataset && dataset.lineCount <= FOCUS_THRESHOLD_LINES) dataset.buildIds();
     const seen = new Set<number>();
     let visited = 0;
     for (const [from, to] of this.focusLines(dataset, options.focus)) {

@@ -9,8 +9,8 @@ import type { Prediction, Task } from './types';
 
 /** Samples scored per ranking; larger tasks are ranked on a seeded random pool of this size. */
 export const POOL_SIZE = 5000;
-/** Candidates handled between two yields. */
-const STEP = 500;
+/** Candidates scored between two yields (each may read its line from disk and predict). */
+const STEP = 100;
 
 export interface QueueItem {
   path: string;

@@ -2,7 +2,11 @@
 // least every SLICE_MS, and stops it when its requester no longer wants the answer.
 import { CancelledError } from './project';
 
-export const SLICE_MS = 10;
+/**
+ * vscode-jsonrpc handles one message per event-loop turn and writes each response a turn later, so a
+ * request waits for up to two slices: keep them short.
+ */
+export const SLICE_MS = 4;
 
 export async function drive<T>(steps: Generator<unknown, T>, isCancelled?: () => boolean, sliceMs = SLICE_MS): Promise<T> {
   let sliceStart = performance.now();
