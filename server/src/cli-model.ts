@@ -8,7 +8,7 @@ import { crossValidate, holdout, simulateLearningCurve, type EvalResult, type Ex
 import type { DatasetEntry, Project } from './core/project';
 import { reviewQueue } from './core/reviewQueue';
 
-type Open = (dataset: string, options: { root?: string; annotator?: string }) => { project: Project; file: string };
+type Open = (dataset: string, options: { root?: string; annotator?: string }) => Promise<{ project: Project; file: string }>;
 
 function fixed(n: number): string {
   return n.toFixed(3);
@@ -74,8 +74,8 @@ export function registerModelCommands(program: Command, open: Open): void {
     .option('--json', 'print JSON for machines')
     .option('--root <folder>', 'workspace folder')
     .option('--annotator <name>', 'whose labels count')
-    .action((dataset: string, o: { folds: string; holdout?: string; seed: string; json?: boolean; root?: string; annotator?: string }) => {
-      const { project, file } = open(dataset, o);
+    .action(async (dataset: string, o: { folds: string; holdout?: string; seed: string; json?: boolean; root?: string; annotator?: string }) => {
+      const { project, file } = await open(dataset, o);
       const entry = project.entry(file)!;
       const examples = datasetExamples(project, entry);
       const labels = project.effectiveTask(entry).labels.map((l) => l.name);
@@ -95,8 +95,8 @@ export function registerModelCommands(program: Command, open: Open): void {
     .option('--out <file>', 'write to a file (e.g. <dataset>.predictions.jsonl) instead of stdout')
     .option('--root <folder>', 'workspace folder')
     .option('--annotator <name>', 'whose labels count')
-    .action((dataset: string, o: { out?: string; root?: string; annotator?: string }) => {
-      const { project, file } = open(dataset, o);
+    .action(async (dataset: string, o: { out?: string; root?: string; annotator?: string }) => {
+      const { project, file } = await open(dataset, o);
       const learner = new Learner(project);
       learner.trainAll();
       const entry = project.entry(file)!;
@@ -122,8 +122,8 @@ export function registerModelCommands(program: Command, open: Open): void {
     .option('--json', 'print JSON for machines')
     .option('--root <folder>', 'workspace folder')
     .option('--annotator <name>', 'whose labels count')
-    .action((dataset: string, o: { n: string; json?: boolean; root?: string; annotator?: string }) => {
-      const { project, file } = open(dataset, o);
+    .action(async (dataset: string, o: { n: string; json?: boolean; root?: string; annotator?: string }) => {
+      const { project, file } = await open(dataset, o);
       const learner = new Learner(project);
       learner.trainAll();
       project.predictor = learner;
@@ -148,10 +148,10 @@ export function registerModelCommands(program: Command, open: Open): void {
     .option('--seed <n>', 'seed', '1')
     .option('--json', 'print JSON for machines')
     .option('--root <folder>', 'workspace folder (with --dataset)')
-    .action((o: { gold: string; dataset?: string; step: string; max?: string; test: string; seed: string; json?: boolean; root?: string }) => {
+    .action(async (o: { gold: string; dataset?: string; step: string; max?: string; test: string; seed: string; json?: boolean; root?: string }) => {
       let texts: Map<string, string> | undefined;
       if (o.dataset) {
-        const { project, file } = open(o.dataset, o);
+        const { project, file } = await open(o.dataset, o);
         const entry = project.entry(file)!;
         texts = new Map();
         for (let line = 0; line < entry.dataset.lineCount; line++) {

@@ -6,6 +6,7 @@ import { CONFIG_FILE } from './core/config';
 import { DiskDataset } from './core/diskDataset';
 import { Project } from './core/project';
 import { datasetStats, formatStats } from './core/stats';
+import { workerIndexSteps } from './parallelIndex';
 import { registerLabelCommand } from './cli-label';
 import { registerModelCommands } from './cli-model';
 
@@ -27,13 +28,14 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-function projectFor(dataset: string, options: { root?: string; annotator?: string }): { project: Project; file: string } {
+/** The project of a dataset, with the dataset read (a large one indexed on worker threads). */
+async function projectFor(dataset: string, options: { root?: string; annotator?: string }): Promise<{ project: Project; file: string }> {
   const file = path.resolve(dataset);
   if (!fs.existsSync(file)) fail(`${dataset}: no such file`);
   const root = options.root ? path.resolve(options.root) : findRoot(file);
-  const project = new Project({ root, ...(options.annotator ? { annotator: options.annotator } : {}) });
+  const project = new Project({ root, largeFiles: 'background', largeFileSteps: workerIndexSteps, ...(options.annotator ? { annotator: options.annotator } : {}) });
   for (const p of project.config.problems) process.stderr.write(`${path.join(root, CONFIG_FILE)}:${p.line + 1}: ${p.message}\n`);
-  if (!project.entry(file)) fail(`${dataset} is not a dataset of any task in ${root} (check "files" in loopmark.json, and that records have the text field)`);
+  if (!(await project.ready(file))) fail(`${dataset} is not a dataset of any task in ${root} (check "files" in loopmark.json, and that records have the text field)`);
   return { project, file };
 }
 
@@ -86,12 +88,13 @@ export function buildCli(): Command {
     .option('--json', 'print JSON for machines')
     .addOption(rootOption)
     .addOption(annotatorOption)
-    .action((datasets: string[], options: { json?: boolean; root?: string; annotator?: string }) => {
-      const results = datasets.map((dataset) => {
-        const { project, file } = projectFor(dataset, options);
+    .action(async (datasets: string[], options: { json?: boolean; root?: string; annotator?: string }) => {
+      const results = [];
+      for (const dataset of datasets) {
+        const { project, file } = await projectFor(dataset, options);
         reportBadLines(project, file, dataset);
-        return { dataset, ...datasetStats(project, file) };
-      });
+        results.push({ dataset, ...datasetStats(project, file) });
+      }
       if (options.json) process.stdout.write(`${JSON.stringify(results.length === 1 ? results[0] : results, null, 2)}\n`);
       else process.stdout.write(results.map((r) => formatStats(r.dataset, r)).join('\n'));
     });

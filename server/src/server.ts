@@ -27,6 +27,8 @@ import { CancelledError, FOCUS_THRESHOLD_LINES, Project } from './core/project';
 import { reviewQueueSteps, type QueueItem } from './core/reviewQueue';
 import { drive } from './core/slicer';
 import { Dataset } from './core/dataset';
+import { DiskDataset } from './core/diskDataset';
+import { workerIndexSteps } from './parallelIndex';
 import type { DatasetEntry } from './core/project';
 import type { LabelRecord, Task } from './core/types';
 import {
@@ -182,7 +184,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       const root = filePath(uri);
       if (!root) continue;
       try {
-        const project = new Project({ root, largeFiles: 'background', ...(annotator ? { annotator } : {}) });
+        const project = new Project({ root, largeFiles: 'background', largeFileSteps: workerIndexSteps, ...(annotator ? { annotator } : {}) });
         const learner = new Learner(project);
         // An external model (trusted workspaces only) wins over the embedded one once its answer arrived.
         project.predictor = withExternalPredictions(project, learner, params.initializationOptions, { log, onUpdate: () => refresh() });
@@ -212,14 +214,9 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     let job = preparing.get(file);
     if (job) return job;
     job = (async () => {
-      project.entry(file); // registers a large file for background indexing
-      while (!project.indexStep(file)) {
-        await drive((function* () {
-          while (!project.indexStep(file)) yield;
-        })());
-      }
-      const dataset = project.entry(file)?.dataset;
+      const dataset = (await project.ready(file))?.dataset;
       if (dataset instanceof Dataset) await drive(dataset.parseSteps());
+      if (dataset instanceof DiskDataset) await drive(dataset.idSteps());
     })().finally(() => preparing.delete(file));
     preparing.set(file, job);
     return job;
@@ -356,7 +353,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       const { findings, omitted } = at.project.findings(at.file, { ...(focus ? { focus } : {}), extraLines, isCancelled: () => token.isCancellationRequested });
       const items = findings.map(toDiagnostic);
       if (entry && entry.dataset.lineCount > FOCUS_THRESHOLD_LINES) {
-        const ready = !(entry.dataset instanceof Dataset) || (entry.dataset.isParsed() && entry.dataset.idsReady());
+        const ready = entry.dataset instanceof Dataset ? entry.dataset.isParsed() && entry.dataset.idsReady() : entry.dataset instanceof DiskDataset && entry.dataset.idsReady();
         if (ready) {
           const status = at.project.status(at.file);
           const shown = findings.filter((f) => f.code === 'review' || f.code === 'suggestion').length;

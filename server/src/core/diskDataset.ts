@@ -18,124 +18,212 @@ export interface DiskIndexProgress {
   size: number;
 }
 
+/** The index of one byte range of a file: what a worker thread sends back. */
+export interface IndexPart {
+  /** Start offset of each line of the range. */
+  offsets: Float64Array;
+  kinds: Uint8Array;
+  /** The id of each sample line, in line order (non-sample lines have none). */
+  ids: string[];
+  samples: number;
+  errors: number;
+}
+
+/** Where to cut a file into `count` ranges, each starting at the beginning of a line. */
+export function splitPoints(path: string, count: number): number[] {
+  const size = fs.statSync(path).size;
+  const points = [0];
+  const fd = fs.openSync(path, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(64 << 10);
+    for (let k = 1; k < count; k++) {
+      let position = Math.max(points[points.length - 1]!, Math.floor((size * k) / count));
+      let cut = size;
+      while (position < size) {
+        const read = fs.readSync(fd, buffer, 0, buffer.length, position);
+        if (read <= 0) break;
+        const nl = buffer.subarray(0, read).indexOf(10);
+        if (nl >= 0) {
+          cut = position + nl + 1;
+          break;
+        }
+        position += read;
+      }
+      if (cut < size && cut > points[points.length - 1]!) points.push(cut);
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  points.push(size);
+  return points;
+}
+
+/**
+ * Indexes the lines that start in [start, end) of a file, in steps of about `linesPerStep` lines.
+ * The last range of a file also gets the line after the final newline (as an editor counts it).
+ */
+export function* indexRangeSteps(path: string, fields: DatasetFields, start: number, end: number, linesPerStep = 200): Generator<DiskIndexProgress, IndexPart> {
+  const size = fs.statSync(path).size;
+  let offsets = new Float64Array(Math.max(1024, Math.ceil((end - start) / 256)));
+  let kinds = new Uint8Array(offsets.length);
+  const ids: string[] = [];
+  let lines = 0;
+  let samples = 0;
+  let errors = 0;
+  const addLine = (lineStart: number, bytes: Buffer): void => {
+    if (lines >= offsets.length) {
+      const grown = new Float64Array(offsets.length * 2);
+      grown.set(offsets);
+      offsets = grown;
+      const grownKinds = new Uint8Array(kinds.length * 2);
+      grownKinds.set(kinds);
+      kinds = grownKinds;
+    }
+    offsets[lines] = lineStart;
+    const parsed = parseLine(decode(bytes), fields);
+    if (parsed.kind === 'sample') {
+      kinds[lines] = LINE_KIND_SAMPLE;
+      ids.push(parsed.sample.id);
+      samples++;
+    } else {
+      kinds[lines] = parsed.kind === 'error' ? LINE_KIND_ERROR : LINE_KIND_BLANK;
+      if (parsed.kind === 'error') errors++;
+    }
+    lines++;
+  };
+  const fd = fs.openSync(path, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(CHUNK);
+    let carry: Buffer | undefined;
+    let carryStart = start;
+    let position = start;
+    let sinceYield = 0;
+    while (position < end) {
+      const read = fs.readSync(fd, buffer, 0, Math.min(CHUNK, end - position), position);
+      if (read <= 0) break;
+      const chunkStart = position;
+      position += read;
+      let lineStart = 0;
+      for (;;) {
+        const nl = buffer.indexOf(10, lineStart);
+        if (nl < 0 || nl >= read) break;
+        let bytes: Buffer = buffer.subarray(lineStart, nl);
+        let at = chunkStart + lineStart;
+        if (carry) {
+          bytes = Buffer.concat([carry, bytes]);
+          at = carryStart;
+          carry = undefined;
+        }
+        addLine(at, bytes);
+        lineStart = nl + 1;
+        if (++sinceYield >= linesPerStep) {
+          sinceYield = 0;
+          yield { bytes: chunkStart + lineStart, size };
+        }
+      }
+      if (lineStart < read) {
+        const rest = Buffer.from(buffer.subarray(lineStart, read));
+        if (carry) carry = Buffer.concat([carry, rest]);
+        else {
+          carry = rest;
+          carryStart = chunkStart + lineStart;
+        }
+      }
+    }
+    // The range's last line has no newline after it; the file's final newline is followed by an empty line.
+    if (carry) addLine(carryStart, carry);
+    else if (end === size) addLine(size, Buffer.alloc(0));
+  } finally {
+    fs.closeSync(fd);
+  }
+  return { offsets: offsets.slice(0, lines), kinds: kinds.slice(0, lines), ids, samples, errors };
+}
+
+function runToEnd<T>(steps: Generator<unknown, T>): T {
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
 export class DiskDataset implements DatasetView {
   version = 0;
   /** Byte offset where each line starts; one more entry than lines, the end of the file. */
   private offsets: Float64Array;
   private kinds: Uint8Array;
   private lineIds: Array<string | undefined>;
-  private index = new IdIndex();
-  private lines = 0;
+  /** First line and duplicates of each id: built on first need, or in steps by `idSteps`. */
+  private index: IdIndex | undefined;
+  private lines: number;
   private cache = new Map<number, ParsedLine>();
   private window: { start: number; buffer: Buffer } | undefined;
   private lastLine = -2;
-  samples = 0;
-  errors = 0;
+  readonly samples: number;
+  readonly errors: number;
 
   private constructor(
     readonly path: string,
     private fields: DatasetFields,
     readonly size: number,
+    parts: readonly IndexPart[],
   ) {
-    const estimate = Math.max(1024, Math.ceil(size / 256));
-    this.offsets = new Float64Array(estimate + 1);
-    this.kinds = new Uint8Array(estimate);
-    this.lineIds = [];
-  }
-
-  /** Builds the index synchronously (the CLI). */
-  static indexSync(path: string, fields: DatasetFields): DiskDataset {
-    const steps = DiskDataset.indexSteps(path, fields);
-    for (;;) {
-      const step = steps.next();
-      if (step.done) return step.value;
+    this.lines = parts.reduce((n, p) => n + p.offsets.length, 0);
+    this.offsets = new Float64Array(this.lines + 1);
+    this.kinds = new Uint8Array(this.lines);
+    this.lineIds = new Array<string | undefined>(this.lines);
+    let line = 0;
+    let samples = 0;
+    let errors = 0;
+    for (const part of parts) {
+      this.offsets.set(part.offsets, line);
+      this.kinds.set(part.kinds, line);
+      let next = 0;
+      for (let k = 0; k < part.kinds.length; k++) if (part.kinds[k] === LINE_KIND_SAMPLE) this.lineIds[line + k] = part.ids[next++];
+      line += part.offsets.length;
+      samples += part.samples;
+      errors += part.errors;
     }
+    this.offsets[this.lines] = size;
+    this.samples = samples;
+    this.errors = errors;
   }
 
-  /**
-   * Builds the index in steps: each `next()` does a bounded amount of work (about `linesPerStep`
-   * lines), so a caller can yield to other work between steps.
-   */
+  /** A dataset from the indexes of consecutive ranges of the file (from worker threads). */
+  static fromParts(path: string, fields: DatasetFields, parts: readonly IndexPart[]): DiskDataset {
+    return new DiskDataset(path, fields, fs.statSync(path).size, parts);
+  }
+
+  /** Builds the index synchronously, in this thread. */
+  static indexSync(path: string, fields: DatasetFields): DiskDataset {
+    return runToEnd(DiskDataset.indexSteps(path, fields));
+  }
+
+  /** Builds the index in steps (one thread), so a caller can yield between them. */
   static *indexSteps(path: string, fields: DatasetFields, linesPerStep = 200): Generator<DiskIndexProgress, DiskDataset> {
     const size = fs.statSync(path).size;
-    const dataset = new DiskDataset(path, fields, size);
-    const fd = fs.openSync(path, 'r');
-    try {
-      const buffer = Buffer.allocUnsafe(CHUNK);
-      let carry: Buffer | undefined;
-      let carryStart = 0;
-      let position = 0;
-      let sinceYield = 0;
-      while (position < size) {
-        const read = fs.readSync(fd, buffer, 0, Math.min(CHUNK, size - position), position);
-        if (read <= 0) break;
-        const chunkStart = position;
-        position += read;
-        let lineStart = 0;
-        for (;;) {
-          const nl = buffer.indexOf(10, lineStart);
-          if (nl < 0 || nl >= read) break;
-          let bytes: Buffer = buffer.subarray(lineStart, nl);
-          let start = chunkStart + lineStart;
-          if (carry) {
-            bytes = Buffer.concat([carry, bytes]);
-            start = carryStart;
-            carry = undefined;
-          }
-          dataset.addLine(start, bytes);
-          lineStart = nl + 1;
-          if (++sinceYield >= linesPerStep) {
-            sinceYield = 0;
-            yield { bytes: chunkStart + lineStart, size };
-          }
-        }
-        if (lineStart < read) {
-          const rest = Buffer.from(buffer.subarray(lineStart, read));
-          if (carry) {
-            carry = Buffer.concat([carry, rest]);
-          } else {
-            carry = rest;
-            carryStart = chunkStart + lineStart;
-          }
-        }
-      }
-      // The last line has no newline after it (or is the empty line after the final newline).
-      if (carry) dataset.addLine(carryStart, carry);
-      else dataset.addLine(size, Buffer.alloc(0));
-      dataset.finish(size);
-    } finally {
-      fs.closeSync(fd);
-    }
-    return dataset;
+    const part = yield* indexRangeSteps(path, fields, 0, size, linesPerStep);
+    return new DiskDataset(path, fields, size, [part]);
   }
 
-  private addLine(start: number, bytes: Buffer): void {
-    const line = this.lines++;
-    if (line + 1 >= this.offsets.length) {
-      const grown = new Float64Array(this.offsets.length * 2);
-      grown.set(this.offsets);
-      this.offsets = grown;
-      const kinds = new Uint8Array(this.kinds.length * 2);
-      kinds.set(this.kinds);
-      this.kinds = kinds;
+  /** Builds the id map in steps; until it is done, `duplicatesOf` answers undefined. */
+  *idSteps(linesPerStep = 4096): Generator<void, void> {
+    if (this.index) return;
+    const index = new IdIndex();
+    for (let line = 0; line < this.lines; line++) {
+      const id = this.lineIds[line];
+      if (id !== undefined) index.add(id, line);
+      if ((line + 1) % linesPerStep === 0) yield;
     }
-    this.offsets[line] = start;
-    const parsed = parseLine(decode(bytes), this.fields);
-    if (parsed.kind === 'sample') {
-      this.kinds[line] = LINE_KIND_SAMPLE;
-      this.lineIds[line] = parsed.sample.id;
-      this.index.add(parsed.sample.id, line);
-      this.samples++;
-    } else {
-      this.kinds[line] = parsed.kind === 'error' ? LINE_KIND_ERROR : LINE_KIND_BLANK;
-      if (parsed.kind === 'error') this.errors++;
-    }
+    this.index = index;
   }
 
-  private finish(size: number): void {
-    this.offsets[this.lines] = size;
-    this.offsets = this.offsets.slice(0, this.lines + 1);
-    this.kinds = this.kinds.slice(0, this.lines);
+  idsReady(): boolean {
+    return this.index !== undefined;
+  }
+
+  private ids_(): IdIndex {
+    if (!this.index) runToEnd(this.idSteps());
+    return this.index!;
   }
 
   get lineCount(): number {
@@ -195,20 +283,15 @@ export class DiskDataset implements DatasetView {
   }
 
   firstLineOf(id: string): number | undefined {
-    return this.index.first.get(id);
+    return this.ids_().first.get(id);
   }
 
   duplicatesOf(id: string): readonly number[] | undefined {
-    return this.index.duplicates.get(id);
+    return this.index?.duplicates.get(id);
   }
 
   linesOf(id: string): readonly number[] {
-    return linesOf(this, id);
-  }
-
-  /** Every sample id with its first line. */
-  ids(): ReadonlyMap<string, number> {
-    return this.index.first;
+    return this.ids_().duplicates.get(id) ?? linesOf(this, id);
   }
 
   textRange(line: number): { start: number; end: number } {

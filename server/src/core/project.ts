@@ -6,8 +6,9 @@ import { globSync } from 'tinyglobby';
 import { assessSample, type Finding, type LabelDecision } from './analysis';
 import { resolveAnnotator } from './annotator';
 import { CONFIG_FILE, expandTemplate, inferredTask, parseConfig, taskFor, type Config } from './config';
-import { Dataset, type DatasetView, type LineEdit, type Sample } from './dataset';
+import { Dataset, type DatasetFields, type DatasetView, type LineEdit, type Sample } from './dataset';
 import { DiskDataset } from './diskDataset';
+import { CancelledError, drive } from './slicer';
 import { LabelFile, LabelIndex } from './labels';
 import { isInside, PathOutsideWorkspaceError, resolveInside, toRelative } from './paths';
 import { parsePredictionFile, type PredictionFile } from './predictions';
@@ -44,12 +45,7 @@ export interface Predictor {
   predict(task: Task, sample: Sample): Prediction | undefined;
 }
 
-/** Thrown out of a long computation when its requester no longer wants the answer. */
-export class CancelledError extends Error {
-  constructor() {
-    super('cancelled');
-  }
-}
+export { CancelledError };
 
 /** Files at least this large that no editor holds are indexed from disk, never read whole. */
 export const LARGE_FILE_BYTES = 16 << 20;
@@ -65,6 +61,8 @@ export interface ProjectOptions {
    * in the background (`background`, the server: `entry()` answers undefined until `indexSteps` ran).
    */
   largeFiles?: 'sync' | 'background';
+  /** How a large file is indexed in the background (default: in steps on this thread). */
+  largeFileSteps?: (file: string, fields: DatasetFields) => Generator<unknown, DiskDataset>;
   /** Explicit annotator (setting or flag); otherwise git's user.email. */
   annotator?: string;
   now?: () => Date;
@@ -120,7 +118,8 @@ export class Project {
   private readonly annotatorOverride: string | undefined;
   private readonly largeFiles: 'sync' | 'background';
   /** Large files being indexed in the background, by path. */
-  private indexing = new Map<string, Generator<unknown, DiskDataset>>();
+  private indexing = new Map<string, Promise<void>>();
+  private readonly largeFileSteps: (file: string, fields: DatasetFields) => Generator<unknown, DiskDataset>;
   private datasets = new Map<string, DatasetEntry>();
   private labelStores = new Map<string, LabelStore>();
   private predictionStores = new Map<string, PredictionStore>();
@@ -136,6 +135,7 @@ export class Project {
     this.now = options.now ?? (() => new Date());
     this.annotatorOverride = options.annotator;
     this.largeFiles = options.largeFiles ?? 'sync';
+    this.largeFileSteps = options.largeFileSteps ?? ((file, fields) => DiskDataset.indexSteps(file, fields));
     this.config = this.readConfig();
     this.annotator = resolveAnnotator(this.root, this.annotatorOverride ?? this.config.annotator);
   }
@@ -280,7 +280,16 @@ export class Project {
       const task = this.taskOf(file)!;
       const fields = { textField: task.textField, idField: task.idField };
       if (this.largeFiles === 'sync') return this.createEntry(file, DiskDataset.indexSync(file, fields), false);
-      if (!this.indexing.has(file)) this.indexing.set(file, DiskDataset.indexSteps(file, fields));
+      if (!this.indexing.has(file)) {
+        const job = drive(this.largeFileSteps(file, fields))
+          .then((dataset) => {
+            if (this.indexing.get(file) === job && this.taskOf(file)) this.createEntry(file, dataset, false);
+          })
+          .finally(() => {
+            if (this.indexing.get(file) === job) this.indexing.delete(file);
+          });
+        this.indexing.set(file, job);
+      }
       return undefined;
     }
     let text: string;
@@ -292,29 +301,17 @@ export class Project {
     return this.createEntry(file, text, false);
   }
 
-  /** Large files waiting for their index (background mode). */
-  pendingIndexes(): string[] {
-    return [...this.indexing.keys()];
-  }
-
   /**
-   * Does one bounded step of indexing a large file. Returns true when the index is done (the file
-   * then has an entry), false when more steps are needed.
+   * The dataset entry of a file once it is ready: a large file that no editor holds is indexed in
+   * the background first (the returned promise waits for it).
    */
-  indexStep(file: string): boolean {
-    const steps = this.indexing.get(file);
-    if (!steps) return true;
-    let result: IteratorResult<unknown, DiskDataset>;
-    try {
-      result = steps.next();
-    } catch (error) {
-      this.indexing.delete(file);
-      throw error;
-    }
-    if (!result.done) return false;
-    this.indexing.delete(file);
-    this.createEntry(file, result.value, false);
-    return true;
+  async ready(file: string): Promise<DatasetEntry | undefined> {
+    const entry = this.entry(file);
+    if (entry) return entry;
+    const job = this.indexing.get(file);
+    if (!job) return undefined;
+    await job;
+    return this.datasets.get(file);
   }
 
   /** A dataset changed on disk (watcher): drop the cached copy unless an editor holds it. */
