@@ -255,7 +255,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       entry.score = item.prediction.score;
       entry.origin = item.prediction.origin;
     }
-    if (item.model && item.file && item.model.label !== item.file.label) entry.disagreement = `model '${item.model.label}', file '${item.file.label}'`;
+    if (item.model && !item.model.coldStart && item.file && item.model.label !== item.file.label) entry.disagreement = `model '${item.model.label}', file '${item.file.label}'`;
     return entry;
   }
 
