@@ -45,7 +45,7 @@ export class LspClient {
     readonly connection: ProtocolConnection,
   ) {}
 
-  static async start(root: string, options: { annotator?: string; env?: NodeJS.ProcessEnv } = {}): Promise<LspClient> {
+  static async start(root: string, options: { annotator?: string; env?: NodeJS.ProcessEnv; initializationOptions?: unknown } = {}): Promise<LspClient> {
     const args = [CLI, 'lsp', '--stdio', ...(options.annotator ? ['--annotator', options.annotator] : [])];
     const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
     const connection = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
@@ -67,6 +67,7 @@ export class LspClient {
         textDocument: { diagnostic: { dynamicRegistration: false }, codeAction: { codeActionLiteralSupport: { codeActionKind: { valueSet: ['quickfix'] } } } },
         workspace: { diagnostics: { refreshSupport: true } },
       },
+      ...(options.initializationOptions === undefined ? {} : { initializationOptions: options.initializationOptions }),
     });
     await connection.sendNotification(InitializedNotification.type, {});
     return client;

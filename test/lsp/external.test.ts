@@ -2,47 +2,17 @@
 // `{ trusted, externalModel: { url } }`, asks a real HTTP server on 127.0.0.1 in the background and
 // shows its predictions as diagnostics once they arrive; untrusted, it never asks.
 import * as assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import {
-  createProtocolConnection,
-  InitializedNotification,
-  InitializeRequest,
-  StreamMessageReader,
-  StreamMessageWriter,
-  type Diagnostic,
-  type ProtocolConnection,
-} from 'vscode-languageserver-protocol/node';
-import { CLI, LspClient, uriOf } from './client';
+import type { Diagnostic } from 'vscode-languageserver-protocol/node';
+import { LspClient } from './client';
 import { removeWorkspace, tempWorkspace, until, writeFiles } from '../helpers/workspace';
 
-/** LspClient.start, plus initializationOptions (the contract the server reads for external models). */
-async function startWith(root: string, initializationOptions: unknown): Promise<LspClient> {
-  const child = spawn(process.execPath, [CLI, 'lsp', '--stdio', '--annotator', 'a@example.com'], { stdio: ['pipe', 'pipe', 'pipe'] });
-  const connection = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
-  const Client = LspClient as unknown as new (process: ChildProcess, connection: ProtocolConnection) => LspClient;
-  const client = new Client(child, connection);
-  child.stderr!.on('data', (chunk: Buffer) => (client.stderr += chunk.toString()));
-  connection.onRequest('workspace/diagnostic/refresh', () => {
-    client.refreshes++;
-    return null;
-  });
-  (connection as unknown as { onNotification(handler: (method: string, params: unknown) => void): void }).onNotification((method, params) =>
-    client.notifications.push({ method, params }),
-  );
-  connection.listen();
-  await connection.sendRequest(InitializeRequest.type, {
-    processId: process.pid,
-    rootUri: uriOf(root),
-    workspaceFolders: [{ uri: uriOf(root), name: path.basename(root) }],
-    capabilities: { textDocument: { diagnostic: { dynamicRegistration: false } }, workspace: { diagnostics: { refreshSupport: true } } },
-    initializationOptions,
-  });
-  await connection.sendNotification(InitializedNotification.type, {});
-  return client;
+/** The server with initializationOptions (the contract the server reads for external models). */
+function startWith(root: string, initializationOptions: unknown): Promise<LspClient> {
+  return LspClient.start(root, { annotator: 'a@example.com', initializationOptions });
 }
 
 /** The server's log lines (window/logMessage). */
