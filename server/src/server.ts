@@ -132,8 +132,10 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     }
   }
 
+  let refreshSupported = false;
   function refresh(uri?: string): void {
-    connection.languages.diagnostics.refresh();
+    // A client without refresh support may answer with an error: that must not become a crash.
+    if (refreshSupported) void Promise.resolve(connection.languages.diagnostics.refresh()).catch(() => undefined);
     void connection.sendNotification(LabelsChangedNotification.type, uri ? { uri } : {});
   }
 
@@ -178,6 +180,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   }
 
   connection.onInitialize((params: InitializeParams): InitializeResult => {
+    refreshSupported = params.capabilities.workspace?.diagnostics?.refreshSupport === true;
     const folders = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
     const annotator = options.annotator ?? (params.initializationOptions?.annotator as string | undefined);
     for (const uri of folders) {
@@ -328,8 +331,9 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   });
 
   connection.onNotification(VisibleRangesNotification.type, ({ uri, ranges }) => {
-    visible.set(uri, ranges);
-    connection.languages.diagnostics.refresh();
+    if (typeof uri !== 'string' || !Array.isArray(ranges)) return;
+    visible.set(uri, ranges.filter((r): r is [number, number] => Array.isArray(r) && Number.isInteger(r[0]) && Number.isInteger(r[1])));
+    refresh();
   });
 
   function summary(message: string): Diagnostic {
@@ -361,7 +365,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
           if (rest > 0) items.unshift(summary(`${rest} more unlabeled samples outside the visible lines (diagnostics follow your scrolling); "Loopmark: Next Sample to Review" walks the queue through all of them`));
         } else {
           items.unshift(summary(`Loopmark is reading ${entry.dataset.lineCount} lines; diagnostics show around the visible lines`));
-          void prepare(at.project, at.file).then(() => connection.languages.diagnostics.refresh());
+          void prepare(at.project, at.file).then(() => refresh(), () => undefined);
         }
       } else if (omitted > 0) {
         items.unshift(summary(`${omitted} more findings are not shown; "Loopmark: Next Sample to Review" goes through all of them`));

@@ -179,6 +179,8 @@ export class Dataset implements DatasetView {
   }
 
   parsedLine(line: number): ParsedLine {
+    // A line from a client may be anything: never index past the end (that would grow the array).
+    if (!Number.isInteger(line) || line < 0 || line >= this.lines.length) return BLANK;
     let parsed = this.parsed[line];
     if (!parsed) {
       parsed = parseLine(this.lines[line] ?? '', this.fields);

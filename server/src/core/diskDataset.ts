@@ -266,6 +266,7 @@ export class DiskDataset implements DatasetView {
   }
 
   parsedLine(line: number): ParsedLine {
+    if (!Number.isInteger(line) || line < 0 || line >= this.lines) return { kind: 'blank' };
     let parsed = this.cache.get(line);
     if (!parsed) {
       if (this.kinds[line] === LINE_KIND_BLANK) return { kind: 'blank' };
