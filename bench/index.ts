@@ -760,8 +760,13 @@ async function main(): Promise<void> {
   console.log(info);
   if (!fs.existsSync(BUILT_CLI)) throw new Error(`${BUILT_CLI} is missing: run the build first (npm run bench builds it)`);
   fs.mkdirSync(path.dirname(CLI), { recursive: true });
-  fs.copyFileSync(BUILT_CLI, CLI);
-  if (fs.existsSync(`${BUILT_CLI}.map`)) fs.copyFileSync(`${BUILT_CLI}.map`, `${CLI}.map`);
+  // The CLI and the worker script it starts for large files (beside it, as in dist/).
+  for (const name of ['cli.js', 'indexWorker.js']) {
+    const built = path.join(path.dirname(BUILT_CLI), name);
+    const copy = path.join(path.dirname(CLI), name);
+    fs.copyFileSync(built, copy);
+    if (fs.existsSync(`${built}.map`)) fs.copyFileSync(`${built}.map`, `${copy}.map`);
+  }
   if (PROFILE) fs.rmSync(PROFILES, { recursive: true, force: true });
 
   // ---- data

@@ -63,5 +63,5 @@ export function* workerIndexSteps(file: string, fields: DatasetFields): Generato
   if (failure !== undefined) throw failure;
   const parts: IndexPart[] = [];
   for (const part of raw!) parts.push({ offsets: part.offsets, kinds: part.kinds, samples: part.samples, errors: part.errors, ids: yield* splitIds(part) });
-  return DiskDataset.fromParts(file, fields, parts);
+  return yield* DiskDataset.assembleSteps(file, fields, parts);
 }

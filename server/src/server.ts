@@ -27,7 +27,6 @@ import { CancelledError, FOCUS_THRESHOLD_LINES, Project } from './core/project';
 import { reviewQueueSteps, type QueueItem } from './core/reviewQueue';
 import { drive } from './core/slicer';
 import { Dataset } from './core/dataset';
-import { DiskDataset } from './core/diskDataset';
 import { workerIndexSteps } from './parallelIndex';
 import type { DatasetEntry } from './core/project';
 import type { LabelRecord, Task } from './core/types';
@@ -219,7 +218,6 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     job = (async () => {
       const dataset = (await project.ready(file))?.dataset;
       if (dataset instanceof Dataset) await drive(dataset.parseSteps());
-      if (dataset instanceof DiskDataset) await drive(dataset.idSteps());
     })().finally(() => preparing.delete(file));
     preparing.set(file, job);
     return job;
@@ -357,7 +355,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       const { findings, omitted } = at.project.findings(at.file, { ...(focus ? { focus } : {}), extraLines, isCancelled: () => token.isCancellationRequested });
       const items = findings.map(toDiagnostic);
       if (entry && entry.dataset.lineCount > FOCUS_THRESHOLD_LINES) {
-        const ready = entry.dataset instanceof Dataset ? entry.dataset.isParsed() && entry.dataset.idsReady() : entry.dataset instanceof DiskDataset && entry.dataset.idsReady();
+        const ready = entry.dataset instanceof Dataset ? entry.dataset.isParsed() && entry.dataset.idsReady() : true;
         if (ready) {
           const status = at.project.status(at.file);
           const shown = findings.filter((f) => f.code === 'review' || f.code === 'suggestion').length;
@@ -510,7 +508,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       const at = located(uri);
       if (!at || !at.project.taskOf(at.file)) return null;
       await prepare(at.project, at.file);
-      const status = at.project.status(at.file);
+      const status = await drive(at.project.statusSteps(at.file));
       if (!status) return null;
       const task = at.project.taskOf(at.file);
       const learner = learners.get(at.project);

@@ -47,6 +47,26 @@ function invalidJsonMessage(line: string, error: unknown): string {
   return `Not valid JSON: ${reason}${encoding}`;
 }
 
+/**
+ * What an index needs of a line: blank, error or sample, and the sample's id. The same verdicts as
+ * `parseLine` without building the sample (no prediction, no warnings): indexing a million lines
+ * spends its time here.
+ */
+export function classifyLine(line: string, fields: DatasetFields): { kind: ParsedLine['kind']; id?: string } {
+  const json = line.charCodeAt(0) === 0xfeff ? line.slice(1) : line;
+  if (isBlank(json)) return { kind: 'blank' };
+  let record: unknown;
+  try {
+    record = JSON.parse(json);
+  } catch {
+    return { kind: 'error' };
+  }
+  if (record === null || typeof record !== 'object' || Array.isArray(record)) return { kind: 'error' };
+  const text = getPath(record, fields.textField);
+  if (typeof text !== 'string') return { kind: 'error' };
+  return { kind: 'sample', id: sampleId(getPath(record, fields.idField), text).id };
+}
+
 /** Parses one line of a dataset. Never throws: bad input becomes a typed error. */
 export function parseLine(line: string, fields: DatasetFields): ParsedLine {
   // A BOM opens the first line of some files; it is a character of the document but not JSON.

@@ -2,7 +2,7 @@
 // and sample ids, never the text, so a 500 MB file costs tens of MB. Lines are read back on demand
 // through a read-ahead window, so a sequential scan reads the file once.
 import * as fs from 'node:fs';
-import { IdIndex, linesOf, parseLine, type DatasetFields, type DatasetView, type ParsedLine, type Sample } from './dataset';
+import { classifyLine, parseLine, type DatasetFields, type DatasetView, type ParsedLine, type Sample } from './dataset';
 import { locateValue } from './jsonl';
 
 const CHUNK = 4 << 20;
@@ -80,14 +80,14 @@ export function* indexRangeSteps(path: string, fields: DatasetFields, start: num
       kinds = grownKinds;
     }
     offsets[lines] = lineStart;
-    const parsed = parseLine(decode(bytes), fields);
-    if (parsed.kind === 'sample') {
+    const { kind, id } = classifyLine(decode(bytes), fields);
+    if (kind === 'sample') {
       kinds[lines] = LINE_KIND_SAMPLE;
-      ids.push(parsed.sample.id);
+      ids.push(id!);
       samples++;
     } else {
-      kinds[lines] = parsed.kind === 'error' ? LINE_KIND_ERROR : LINE_KIND_BLANK;
-      if (parsed.kind === 'error') errors++;
+      kinds[lines] = kind === 'error' ? LINE_KIND_ERROR : LINE_KIND_BLANK;
+      if (kind === 'error') errors++;
     }
     lines++;
   };
@@ -152,8 +152,6 @@ export class DiskDataset implements DatasetView {
   private offsets: Float64Array;
   private kinds: Uint8Array;
   private lineIds: Array<string | undefined>;
-  /** First line and duplicates of each id: built on first need, or in steps by `idSteps`. */
-  private index: IdIndex | undefined;
   private lines: number;
   private cache = new Map<number, ParsedLine>();
   private window: { start: number; buffer: Buffer } | undefined;
@@ -165,32 +163,45 @@ export class DiskDataset implements DatasetView {
     readonly path: string,
     private fields: DatasetFields,
     readonly size: number,
-    parts: readonly IndexPart[],
+    index: { offsets: Float64Array; kinds: Uint8Array; lineIds: Array<string | undefined>; samples: number; errors: number },
   ) {
-    this.lines = parts.reduce((n, p) => n + p.offsets.length, 0);
-    this.offsets = new Float64Array(this.lines + 1);
-    this.kinds = new Uint8Array(this.lines);
-    this.lineIds = new Array<string | undefined>(this.lines);
+    this.lines = index.kinds.length;
+    this.offsets = index.offsets;
+    this.kinds = index.kinds;
+    this.lineIds = index.lineIds;
+    this.samples = index.samples;
+    this.errors = index.errors;
+  }
+
+  /** Joins the indexes of consecutive ranges of the file (from worker threads), in steps. */
+  static *assembleSteps(path: string, fields: DatasetFields, parts: readonly IndexPart[], linesPerStep = 50_000): Generator<void, DiskDataset> {
+    const size = fs.statSync(path).size;
+    const lines = parts.reduce((n, p) => n + p.offsets.length, 0);
+    const offsets = new Float64Array(lines + 1);
+    const kinds = new Uint8Array(lines);
+    const lineIds = new Array<string | undefined>(lines);
     let line = 0;
     let samples = 0;
     let errors = 0;
     for (const part of parts) {
-      this.offsets.set(part.offsets, line);
-      this.kinds.set(part.kinds, line);
+      offsets.set(part.offsets, line);
+      kinds.set(part.kinds, line);
       let next = 0;
-      for (let k = 0; k < part.kinds.length; k++) if (part.kinds[k] === LINE_KIND_SAMPLE) this.lineIds[line + k] = part.ids[next++];
+      for (let k = 0; k < part.kinds.length; k++) {
+        if (part.kinds[k] === LINE_KIND_SAMPLE) lineIds[line + k] = part.ids[next++];
+        if ((k + 1) % linesPerStep === 0) yield;
+      }
       line += part.offsets.length;
       samples += part.samples;
       errors += part.errors;
     }
-    this.offsets[this.lines] = size;
-    this.samples = samples;
-    this.errors = errors;
+    offsets[lines] = size;
+    return new DiskDataset(path, fields, size, { offsets, kinds, lineIds, samples, errors });
   }
 
-  /** A dataset from the indexes of consecutive ranges of the file (from worker threads). */
+  /** A dataset from the indexes of consecutive ranges of the file. */
   static fromParts(path: string, fields: DatasetFields, parts: readonly IndexPart[]): DiskDataset {
-    return new DiskDataset(path, fields, fs.statSync(path).size, parts);
+    return runToEnd(DiskDataset.assembleSteps(path, fields, parts));
   }
 
   /** Builds the index synchronously, in this thread. */
@@ -199,31 +210,10 @@ export class DiskDataset implements DatasetView {
   }
 
   /** Builds the index in steps (one thread), so a caller can yield between them. */
-  static *indexSteps(path: string, fields: DatasetFields, linesPerStep = 200): Generator<DiskIndexProgress, DiskDataset> {
+  static *indexSteps(path: string, fields: DatasetFields, linesPerStep = 200): Generator<DiskIndexProgress | void, DiskDataset> {
     const size = fs.statSync(path).size;
     const part = yield* indexRangeSteps(path, fields, 0, size, linesPerStep);
-    return new DiskDataset(path, fields, size, [part]);
-  }
-
-  /** Builds the id map in steps; until it is done, `duplicatesOf` answers undefined. */
-  *idSteps(linesPerStep = 4096): Generator<void, void> {
-    if (this.index) return;
-    const index = new IdIndex();
-    for (let line = 0; line < this.lines; line++) {
-      const id = this.lineIds[line];
-      if (id !== undefined) index.add(id, line);
-      if ((line + 1) % linesPerStep === 0) yield;
-    }
-    this.index = index;
-  }
-
-  idsReady(): boolean {
-    return this.index !== undefined;
-  }
-
-  private ids_(): IdIndex {
-    if (!this.index) runToEnd(this.idSteps());
-    return this.index!;
+    return yield* DiskDataset.assembleSteps(path, fields, [part]);
   }
 
   get lineCount(): number {
@@ -283,16 +273,22 @@ export class DiskDataset implements DatasetView {
     return parsed.kind === 'sample' ? parsed.sample : undefined;
   }
 
+  // No id map: it would cost more memory than the rest of the index (tens of MB at a million samples).
+  // Lookups by id come from label writes to a file no editor holds; a scan of the ids takes milliseconds.
   firstLineOf(id: string): number | undefined {
-    return this.ids_().first.get(id);
+    const line = this.lineIds.indexOf(id);
+    return line < 0 ? undefined : line;
   }
 
-  duplicatesOf(id: string): readonly number[] | undefined {
-    return this.index?.duplicates.get(id);
+  /** Duplicate ids are diagnostics, and a file over the size of an editor document is never shown with them. */
+  duplicatesOf(): readonly number[] | undefined {
+    return undefined;
   }
 
   linesOf(id: string): readonly number[] {
-    return this.ids_().duplicates.get(id) ?? linesOf(this, id);
+    const lines: number[] = [];
+    for (let line = this.lineIds.indexOf(id); line >= 0; line = this.lineIds.indexOf(id, line + 1)) lines.push(line);
+    return lines;
   }
 
   textRange(line: number): { start: number; end: number } {

@@ -64,6 +64,14 @@ export class Learner implements Predictor {
 
   /** The labeled examples of a task across its datasets, in the order of the decisions (time, then id). */
   examples(task: Task, entries: Iterable<DatasetEntry>): LabeledText[] {
+    const steps = this.exampleSteps(task, entries);
+    for (;;) {
+      const step = steps.next();
+      if (step.done) return step.value;
+    }
+  }
+
+  *exampleSteps(task: Task, entries: Iterable<DatasetEntry>): Generator<void, LabeledText[]> {
     const found: Array<{ time: string; id: string; example: LabeledText }> = [];
     const seen = new Set<string>();
     for (const entry of entries) {
@@ -71,6 +79,7 @@ export class Learner implements Predictor {
       const index = this.project.labelStore(entry.labelPath).index;
       const { dataset } = entry;
       for (let line = 0; line < dataset.lineCount; line++) {
+        if ((line + 1) % 20_000 === 0) yield;
         // The id comes from the index; the text is read only for labeled samples.
         const id = dataset.idAt(line);
         if (id === undefined || seen.has(id)) continue;
@@ -107,7 +116,7 @@ export class Learner implements Predictor {
       const labels = mine.length > 0 ? this.project.effectiveTask(mine[0]!).labels.map((l) => l.name) : task.labels.map((l) => l.name);
       const model = this.create(task, labels);
       if (!model) continue;
-      const examples = this.examples(task, mine);
+      const examples = yield* this.exampleSteps(task, mine);
       yield;
       if (examples.length <= RETRAIN_LIMIT) {
         if (examples.length > 0) model.classifier.retrain(examples);

@@ -590,6 +590,15 @@ export class Project {
   }
 
   status(file: string): DatasetStatus | undefined {
+    const steps = this.statusSteps(file);
+    for (;;) {
+      const step = steps.next();
+      if (step.done) return step.value;
+    }
+  }
+
+  /** Counts of a dataset in steps (a million lines take longer than one slice). */
+  *statusSteps(file: string): Generator<void, DatasetStatus | undefined> {
     const entry = this.entry(file);
     if (!entry) return undefined;
     const index = this.labelStore(entry.labelPath).index;
@@ -599,6 +608,7 @@ export class Project {
     let errors = 0;
     let needsReview = 0;
     for (let line = 0; line < dataset.lineCount; line++) {
+      if ((line + 1) % 20_000 === 0) yield;
       const id = dataset.idAt(line);
       if (id === undefined) {
         if (dataset.lineKind(line) === 'error') errors++;

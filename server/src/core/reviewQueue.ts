@@ -45,10 +45,14 @@ export function taskEntries(project: Project, task: Task): DatasetEntry[] {
 /** Computes the first `n` samples to review in steps; the generator's return value is the queue. */
 export function* reviewQueueSteps(project: Project, task: Task, n: number, options: QueueOptions = {}): Generator<void, QueueItem[]> {
   const entries = taskEntries(project, task);
-  // 1. Unlabeled candidates, from the ids alone (no text is read for a disk dataset).
-  const refs: Array<{ entry: DatasetEntry; line: number }> = [];
+  // 1. Unlabeled candidates, from the ids alone (no text is read for a disk dataset). Kept in typed
+  //    arrays: a million candidates as objects would cost tens of MB.
+  let refEntry = new Uint16Array(1024);
+  let refLine = new Int32Array(1024);
+  let count = 0;
   const fileOrder = task.queue.strategy === 'file-order';
-  for (const entry of entries) {
+  for (let e = 0; e < entries.length && !(fileOrder && count >= n); e++) {
+    const entry = entries[e]!;
     const index = project.labelStore(entry.labelPath).index;
     const { dataset } = entry;
     for (let line = 0; line < dataset.lineCount; line++) {
@@ -56,28 +60,40 @@ export function* reviewQueueSteps(project: Project, task: Task, n: number, optio
       const id = dataset.idAt(line);
       if (id === undefined || index.current(id, project.annotator)) continue;
       if (options.skip?.has(`${entry.path}#${line}`)) continue;
-      refs.push({ entry, line });
-      if (fileOrder && refs.length >= n) break;
+      if (count === refLine.length) {
+        const lines = new Int32Array(count * 2);
+        lines.set(refLine);
+        refLine = lines;
+        const owners = new Uint16Array(count * 2);
+        owners.set(refEntry);
+        refEntry = owners;
+      }
+      refEntry[count] = e;
+      refLine[count] = line;
+      count++;
+      if (fileOrder && count >= n) break;
     }
-    if (fileOrder && refs.length >= n) break;
   }
-  // 2. The pool to score: all candidates, or a seeded random sample of a large task.
-  let pool = refs;
-  if (!fileOrder && refs.length > POOL_SIZE) {
-    const random = mulberry32((options.seed ?? 0) ^ refs.length);
+  // 2. The pool to score: all candidates, or a seeded random sample of a large task (in file order).
+  let pool: number[];
+  if (!fileOrder && count > POOL_SIZE) {
+    const random = mulberry32((options.seed ?? 0) ^ count);
     const chosen: number[] = [];
-    for (let i = 0; i < refs.length; i++) {
+    for (let i = 0; i < count; i++) {
       const k = chosen.length < POOL_SIZE ? chosen.length : Math.floor(random() * (i + 1));
       if (k < POOL_SIZE) chosen[k] = i; // reservoir sampling
     }
-    pool = chosen.sort((a, b) => a - b).map((i) => refs[i]!);
+    pool = chosen.sort((x, y) => x - y);
+  } else {
+    pool = Array.from({ length: count }, (_, i) => i);
   }
   // 3. Score the pool and rank it.
   const candidates: QueueCandidate[] = [];
   const items = new Map<string, QueueItem>();
   for (let i = 0; i < pool.length; i++) {
     if ((i + 1) % STEP === 0) yield;
-    const { entry, line } = pool[i]!;
+    const entry = entries[refEntry[pool[i]!]!]!;
+    const line = refLine[pool[i]!]!;
     const sample = entry.dataset.sampleAt(line);
     if (!sample) continue;
     const key = `${entry.path}#${line}`;
