@@ -15,8 +15,8 @@ function norm(values: Float32Array, n: number): number {
 }
 
 describe('model: features', () => {
-  it('hashes words, bigrams and char 3-5-grams into distinct buckets with an L2-normalised sqrt tf', () => {
-    const v = featurize('The cat sat on the mat. The cat!', { charMin: 3, charMax: 5 });
+  it('merged: hashes words, bigrams and char 3-5-grams into distinct buckets with an L2-normalised sqrt tf', () => {
+    const v = featurize('The cat sat on the mat. The cat!', { charMin: 3, charMax: 5, mergeGrams: true });
     assert.equal(v.indices.length, v.length);
     assert.equal(new Set(v.indices).size, v.length, 'indices are distinct');
     assert.ok(Math.abs(norm(v.values, v.length) - 1) < 1e-6);
