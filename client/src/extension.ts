@@ -42,6 +42,8 @@ export interface LoopmarkApi {
   queue(): ReviewQueueProvider;
   /** How often the server was restarted after a crash. */
   restarts(): number;
+  /** The files the user was told VS Code does not give to extensions (over 50 MB). */
+  tooLarge(): string[];
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<LoopmarkApi> {
@@ -127,9 +129,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<Loopma
   /** The dataset the user looks at: the active text editor's, or a tab VS Code did not give to extensions (over 50 MB). */
   function activeDatasetUri(): vscode.Uri | undefined {
     const editor = vscode.window.activeTextEditor;
-    if (editor) return editor.document.uri;
     const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
-    return input instanceof vscode.TabInputText && input.uri.path.endsWith('.jsonl') ? input.uri : undefined;
+    // A file VS Code keeps from extensions has a tab but no text editor; the last text editor may still be "active".
+    if (input instanceof vscode.TabInputText && input.uri.path.endsWith('.jsonl') && input.uri.toString() !== editor?.document.uri.toString()) {
+      return input.uri;
+    }
+    return editor?.document.uri;
   }
 
   async function updateStatus(): Promise<void> {
@@ -320,8 +325,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<Loopma
     }),
     vscode.window.onDidChangeTextEditorVisibleRanges(({ textEditor }) => sendVisibleRangesSoon(textEditor)),
     vscode.window.tabGroups.onDidChangeTabs(() => {
-      void warnIfTooLarge();
-      void updateStatus();
+      // The event can come before the active tab is updated: look again a moment later.
+      setTimeout(() => {
+        void warnIfTooLarge();
+        void updateStatus();
+      }, 100);
     }),
     lc.onNotification(LabelsChangedNotification.type, () => {
       void updateStatus();
@@ -336,7 +344,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Loopma
   await updateStatus();
   void warnIfTooLarge();
   if (vscode.window.activeTextEditor) sendVisibleRanges(vscode.window.activeTextEditor);
-  return { client: () => client, status: () => ({ text: status.text, visible: statusVisible }), queue: () => queue, restarts: () => restarts };
+  return { client: () => client, status: () => ({ text: status.text, visible: statusVisible }), queue: () => queue, restarts: () => restarts, tooLarge: () => [...warnedTooLarge] };
 }
 
 export async function deactivate(): Promise<void> {
