@@ -216,7 +216,10 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     let job = preparing.get(file);
     if (job) return job;
     job = (async () => {
-      const dataset = (await project.ready(file))?.dataset;
+      // A change on disk (the watcher) drops an index being built; then index the new file.
+      let entry = await project.ready(file);
+      for (let attempt = 0; !entry && attempt < 3 && project.taskOf(file); attempt++) entry = await project.ready(file);
+      const dataset = entry?.dataset;
       if (dataset instanceof Dataset) await drive(dataset.parseSteps());
     })().finally(() => preparing.delete(file));
     preparing.set(file, job);

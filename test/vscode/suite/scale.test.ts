@@ -81,5 +81,7 @@ describe('large datasets (real VS Code)', function () {
     await until(`the status bar for the big file (status: ${JSON.stringify(loopmark.status())}, tab: ${tab()})`, () => (loopmark.status().text.includes('/130000 labeled') ? true : undefined), 30_000).catch((error: Error) => {
       throw new Error(`${error.message}; now status ${JSON.stringify(loopmark.status())}, tab ${tab()}`);
     });
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    fs.rmSync(file);
   });
 });

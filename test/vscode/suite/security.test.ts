@@ -48,6 +48,25 @@ describe('trust, untrusted data and crashes (real VS Code)', () => {
     }
   });
 
+  it('shows hostile dataset text in the Review Queue as plain text only', async () => {
+    const loopmark = await api();
+    const uri = vscode.Uri.joinPath(folder(), 'data', 'reviews-payloads.jsonl');
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
+    const provider = loopmark.queue();
+    const entries = await until('queue entries from the payloads file', async () => {
+      const all = await provider.getChildren();
+      const mine = all.filter((e) => e.uri === uri.toString());
+      return mine.length === 5 ? mine : undefined;
+    });
+    for (const entry of entries) {
+      const item = provider.getTreeItem(entry);
+      assert.equal(typeof item.label, 'string', 'a tree label is never Markdown');
+      assert.equal(typeof item.tooltip, 'string', 'the tooltip is a plain string, not a MarkdownString');
+      assert.doesNotMatch(String(item.label), /\$\(/, 'no codicon syntax from data');
+    }
+    assert.ok(entries.some((e) => provider.getTreeItem(e).label === '<script>alert(\'pwned\')</script>'), 'the text is shown as it is, not interpreted');
+  });
+
   it('restarts a killed server, says so, and comes back with the labels from disk', async () => {
     const loopmark = await api();
     const uri = vscode.Uri.joinPath(folder(), 'data', 'reviews.jsonl');
