@@ -164,18 +164,12 @@ export class Project {
     if (text !== undefined && text === this.configText) return false;
     this.config = this.readConfig(text);
     this.annotator = resolveAnnotator(this.root, this.annotatorOverride ?? this.config.annotator);
-    // A snapshot: entries are re-created in the same map as we go.
-    for (const [file, entry] of [...this.datasets]) {
-      const task = taskFor(this.config.tasks, entry.relativePath);
-      this.datasets.delete(file);
-      // An editor's text survives a config that is broken for a moment (typing through `{`).
-      if (entry.open) this.orphans.set(file, entry.dataset);
-      if (task) this.createEntry(file, entry.dataset, entry.open);
-    }
-    for (const [file, dataset] of [...this.orphans]) {
-      if (this.datasets.has(file) || !this.taskOf(file)) continue;
-      if (this.createEntry(file, dataset, true)) this.orphans.delete(file);
-    }
+    // Files no editor holds are read again when needed: their task and fields may have changed. An
+    // editor's text is kept, even through a config that is broken for a moment (typing through `{`).
+    for (const entry of this.datasets.values()) if (entry.open) this.orphans.set(entry.path, entry.dataset);
+    this.datasets.clear();
+    this.indexing.clear();
+    for (const [file, dataset] of [...this.orphans]) if (this.taskOf(file)) this.createEntry(file, dataset, true);
     return true;
   }
 
