@@ -179,8 +179,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<Loopma
     return { uri, sample };
   }
 
-  const queue = new ReviewQueueProvider(lc);
-  const queueView = vscode.window.createTreeView('loopmark.reviewQueue', { treeDataProvider: queue, showCollapseAll: false });
+  let queueView: vscode.TreeView<unknown> | undefined;
+  const queue = new ReviewQueueProvider(lc, (text) => {
+    if (queueView) queueView.description = text;
+  });
+  queueView = vscode.window.createTreeView('loopmark.reviewQueue', { treeDataProvider: queue, showCollapseAll: false });
   context.subscriptions.push(queueView);
   let queueTimer: NodeJS.Timeout | undefined;
   const refreshQueue = (): void => {

@@ -10,9 +10,12 @@ export class ReviewQueueProvider implements vscode.TreeDataProvider<QueueEntry> 
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.changed.event;
   private items: QueueEntry[] = [];
-  title = '';
 
-  constructor(private readonly client: LanguageClient) {}
+  /** `describe` shows which task and strategy the queue follows (the view's description). */
+  constructor(
+    private readonly client: LanguageClient,
+    private readonly describe: (text: string) => void,
+  ) {}
 
   refresh(): void {
     this.changed.fire();
@@ -34,7 +37,7 @@ export class ReviewQueueProvider implements vscode.TreeDataProvider<QueueEntry> 
     const uri = vscode.window.activeTextEditor?.document.uri.toString();
     const result = await this.client.sendRequest(QueueRequest.type, { ...(uri ? { uri } : {}), n: QUEUE_LENGTH }).catch(() => null);
     this.items = result?.items ?? [];
-    this.title = result ? `${result.task} · ${result.strategy}` : '';
+    this.describe(result ? `${result.task} · ${result.strategy}` : '');
     return this.items;
   }
 

@@ -236,8 +236,8 @@ export class Dataset implements DatasetView {
   }
 
   /** True when every line has been parsed since the last edit. */
-  isParsed(from = 0, to = this.lines.length): boolean {
-    for (let line = from; line < to; line++) if (!this.parsed[line]) return false;
+  isParsed(): boolean {
+    for (let line = 0; line < this.lines.length; line++) if (!this.parsed[line]) return false;
     return true;
   }
 

@@ -199,11 +199,6 @@ export class DiskDataset implements DatasetView {
     return new DiskDataset(path, fields, size, { offsets, kinds, lineIds, samples, errors });
   }
 
-  /** A dataset from the indexes of consecutive ranges of the file. */
-  static fromParts(path: string, fields: DatasetFields, parts: readonly IndexPart[]): DiskDataset {
-    return runToEnd(DiskDataset.assembleSteps(path, fields, parts));
-  }
-
   /** Builds the index synchronously, in this thread. */
   static indexSync(path: string, fields: DatasetFields): DiskDataset {
     return runToEnd(DiskDataset.indexSteps(path, fields));
