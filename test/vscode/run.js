@@ -9,7 +9,9 @@
 //   node test/vscode/run.js --untrusted  Restricted Mode pass only (also LOOPMARK_VSCODE_UNTRUSTED=1)
 //
 // Env: LOOPMARK_VSCODE_TIMEOUT_MS (per pass, default 360000), LOOPMARK_VSCODE_VERBOSE=1 (all
-// workbench console output), LOOPMARK_KEEP_TMP=1 (keep temp workspace and server dirs).
+// workbench console output), LOOPMARK_KEEP_TMP=1 (keep temp workspace and server dirs),
+// LOOPMARK_VSCODE_GREP=regex (only the test files whose name matches, e.g.
+// `LOOPMARK_VSCODE_GREP=learning node test/vscode/run.js --trusted`; a pass where none matches fails).
 // Never skips: a host that cannot be installed or started, or a page that never reports, fails.
 // The last line is always `vscode: N passed, N failed`.
 
@@ -60,6 +62,7 @@ async function main() {
     }
   }
 
+  if (process.env.LOOPMARK_VSCODE_GREP) say(`only test files matching /${process.env.LOOPMARK_VSCODE_GREP}/i (LOOPMARK_VSCODE_GREP)`);
   const t0 = Date.now();
   try {
     host.ensureInstalled();
