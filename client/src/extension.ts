@@ -25,13 +25,39 @@ import {
   SampleAtRequest,
   StatusRequest,
   VisibleRangesNotification,
+  DocumentTextRequest,
+  OPEN_FROM_DISK_KEY,
+  OPEN_FROM_DISK_MIN_LENGTH,
+  openFromDiskReference,
   type ApplyLabelArgs,
+  type OpenFromDisk,
   type SampleChoice,
 } from '../../server/src/protocol';
 import type { LabelDecision } from '../../server/src/core/analysis';
 import { ReviewQueueProvider, revealSample } from './reviewQueue';
 
 let client: LanguageClient | undefined;
+const openedByReference = new Set<string>();
+
+function openDocument(uri: string): vscode.TextDocument | undefined {
+  return vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri || client?.code2ProtocolConverter.asUri(d.uri) === uri);
+}
+
+/**
+ * A large saved document is opened by reference: the didOpen carries no text and the server reads the
+ * file (see OpenFromDisk). Serialising 48 MB into JSON costs the client about 350 ms and the server
+ * 250 ms to receive; reading the file costs the server about 60 ms. Anything else is sent as is.
+ */
+function openByReference<P>(method: string, params: P): P {
+  if (method !== 'textDocument/didOpen') return params;
+  const item = (params as { textDocument?: { uri: string; version: number; text: string } }).textDocument;
+  if (!item || typeof item.text !== 'string' || item.text.length < OPEN_FROM_DISK_MIN_LENGTH) return params;
+  const document = openDocument(item.uri);
+  if (!document || document.isDirty || document.uri.scheme !== 'file' || document.version !== item.version) return params;
+  const reference: OpenFromDisk = openFromDiskReference(item.text);
+  openedByReference.add(item.uri);
+  return { ...(params as object), textDocument: { ...item, text: '' }, [OPEN_FROM_DISK_KEY]: reference } as P;
+}
 
 /** Exposed to the integration tests: the running client. */
 export interface LoopmarkApi {
@@ -44,6 +70,8 @@ export interface LoopmarkApi {
   restarts(): number;
   /** The files the user was told VS Code does not give to extensions (over 50 MB). */
   tooLarge(): string[];
+  /** The documents opened by reference (the server read them from disk). */
+  openedByReference(): string[];
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<LoopmarkApi> {
@@ -104,6 +132,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<Loopma
     revealOutputChannelOn: RevealOutputChannelOn.Never,
     markdown: { isTrusted: false, supportHtml: false },
     diagnosticPullOptions: { onChange: true, onSave: true, onTabs: false },
+    middleware: {
+      sendNotification: (type, next, params) => next(type, openByReference(typeof type === 'string' ? type : type.method, params)),
+    },
   };
   client = new LanguageClient('loopmark', 'Loopmark', serverOptions, clientOptions);
   const lc = client;
@@ -223,6 +254,47 @@ export async function activate(context: vscode.ExtensionContext): Promise<Loopma
 
   const plain = (text: string): string => text.replace(/\$\(/g, '$\u200b('); // no codicon markup from data
 
+  /**
+   * The label picker of a multi-label task: several labels can be chosen, the current set (labeled, else
+   * predicted) is pre-selected, and what is chosen when accepting is the complete set (none: the empty
+   * set). Label names and descriptions only, as plain text. Skipping is the quick fix's.
+   */
+  async function pickLabelSet(uri: vscode.Uri, sample: SampleChoice): Promise<void> {
+    type Item = vscode.QuickPickItem & { name: string };
+    const predicted = sample.predictedLabels;
+    const current = new Set(sample.currentLabels ?? predicted ?? []);
+    const items: Item[] = sample.labels.map((label) => {
+      const p = sample.scores?.[label.name];
+      const notes = [
+        predicted?.includes(label.name) ? `predicted${p === undefined ? '' : ` ${p.toFixed(2)}`}` : p === undefined ? '' : p.toFixed(2),
+        sample.currentLabels?.includes(label.name) ? 'current' : '',
+      ];
+      return {
+        label: plain(label.name),
+        description: notes.filter(Boolean).join(' · '),
+        detail: label.description ? plain(label.description) : undefined,
+        picked: current.has(label.name),
+        name: label.name,
+      };
+    });
+    const picked = await vscode.window.showQuickPick(items, {
+      title: `Labels of sample ${plain(sample.sampleId)}`,
+      placeHolder: 'Choose every label that applies (none: the sample has none of them)',
+      canPickMany: true,
+      matchOnDetail: true,
+    });
+    if (!picked) return;
+    const labels = picked.map((item) => item.name).sort();
+    const same = predicted !== undefined && predicted.length === labels.length && labels.every((l) => predicted.includes(l));
+    await applyDecision(uri, {
+      sampleId: sample.sampleId,
+      labels,
+      answer: 'accept',
+      source: predicted === undefined ? 'manual' : same ? 'prediction' : 'correction',
+      ...(sample.score === undefined ? {} : { score: sample.score }),
+    });
+  }
+
   context.subscriptions.push(
     vscode.commands.registerCommand('loopmark.acceptPrediction', async () => {
       const at = await sampleAtCursor();
@@ -233,7 +305,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Loopma
       }
       await applyDecision(at.uri, {
         sampleId: at.sample.sampleId,
-        label: at.sample.predictedLabel,
+        // A multi-label task accepts the whole predicted set.
+        ...(at.sample.multiLabel ? { labels: at.sample.predictedLabels ?? [] } : { label: at.sample.predictedLabel }),
         answer: 'accept',
         source: 'prediction',
         ...(at.sample.score === undefined ? {} : { score: at.sample.score }),
@@ -243,6 +316,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<Loopma
       const at = await sampleAtCursor(typeof uriText === 'string' && typeof line === 'number' ? { uri: uriText, line } : undefined);
       if (!at) return;
       const { sample } = at;
+      if (sample.multiLabel) {
+        await pickLabelSet(at.uri, sample);
+        return;
+      }
       type Item = vscode.QuickPickItem & { decision: LabelDecision };
       const withScore = sample.score === undefined ? {} : { score: sample.score };
       const items: Item[] = sample.labels.map((label) => {
@@ -334,6 +411,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<Loopma
         void updateStatus();
       }, 100);
     }),
+    lc.onRequest(DocumentTextRequest.type, ({ uri }) => {
+      const document = openDocument(uri);
+      return document ? { version: document.version, text: document.getText() } : null;
+    }),
     lc.onNotification(LabelsChangedNotification.type, () => {
       void updateStatus();
       refreshQueue();
@@ -347,7 +428,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Loopma
   await updateStatus();
   void warnIfTooLarge();
   if (vscode.window.activeTextEditor) sendVisibleRanges(vscode.window.activeTextEditor);
-  return { client: () => client, status: () => ({ text: status.text, visible: statusVisible }), queue: () => queue, restarts: () => restarts, tooLarge: () => [...warnedTooLarge] };
+  return { client: () => client, status: () => ({ text: status.text, visible: statusVisible }), queue: () => queue, restarts: () => restarts, tooLarge: () => [...warnedTooLarge], openedByReference: () => [...openedByReference] };
 }
 
 export async function deactivate(): Promise<void> {

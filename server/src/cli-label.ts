@@ -6,6 +6,7 @@ import { Option, type Command } from 'commander';
 import { findRoot } from './cli';
 import { CONFIG_FILE } from './core/config';
 import { serializeLabel } from './core/labels';
+import { canonicalSet } from './core/labelSets';
 import { Project } from './core/project';
 import type { Answer } from './core/types';
 
@@ -13,6 +14,7 @@ const ANSWERS: readonly Answer[] = ['accept', 'reject', 'ignore'];
 
 interface LabelOptions {
   answer: Answer;
+  labels?: string[];
   annotator?: string;
   root?: string;
 }
@@ -28,11 +30,12 @@ export function registerLabelCommand(program: Command): void {
     .description('write a decision on one sample to the label file (durable when the command returns)')
     .argument('<dataset>', 'dataset file (.jsonl)')
     .argument('<sampleId>', "the sample's id (as shown in the hover, e.g. r003 or text:0123abcd...)")
-    .argument('<label>', 'the label')
+    .argument('[label...]', 'the label (a multi-label task: the labels of the set)')
+    .option('--labels <names>', 'a multi-label task: the complete set, comma-separated ("" for none of the labels); may be repeated', (value: string, previous: string[] | undefined) => [...(previous ?? []), value])
     .addOption(new Option('--answer <answer>', 'accept the label, reject it, or ignore (skip) the sample').choices(ANSWERS).default('accept'))
     .addOption(new Option('--annotator <name>', 'who is labeling (default: git config user.email)'))
     .addOption(new Option('--root <folder>', 'workspace folder (default: nearest folder with loopmark.json, else the git root)'))
-    .action((dataset: string, sampleId: string, label: string, options: LabelOptions) => {
+    .action((dataset: string, sampleId: string, given: string[], options: LabelOptions) => {
       const file = path.resolve(dataset);
       if (!fs.existsSync(file)) fail(`${dataset}: no such file`);
       const root = options.root ? path.resolve(options.root) : findRoot(file);
@@ -41,12 +44,24 @@ export function registerLabelCommand(program: Command): void {
       const entry = project.entry(file);
       if (!entry) fail(`${dataset} is not a dataset of any task in ${root} (check "files" in loopmark.json, and that records have the text field)`);
       const task = project.effectiveTask(entry);
-      if (!task.inferred && options.answer !== 'ignore' && !task.labels.some((l) => l.name === label)) {
-        fail(`'${label}' is not in the label set of task '${task.name}' (${task.labels.map((l) => l.name).join(', ')})`);
+      const listed = (options.labels ?? []).flatMap((list) => list.split(',')).map((l) => l.trim()).filter((l) => l !== '');
+      let chosen: { label: string } | { labels: string[] };
+      if (task.multiLabel) {
+        if (given.length === 0 && options.labels === undefined) fail(`give the labels of the set, e.g. ${sampleId} billing bug, or --labels billing,bug (--labels "" for none)`);
+        chosen = { labels: canonicalSet([...given, ...listed]) };
+      } else {
+        if (options.labels !== undefined) fail(`task '${task.name}' takes one label per sample: give it without --labels (set "multiLabel": true in loopmark.json to label sets)`);
+        if (given.length !== 1) fail(`give exactly one label (task '${task.name}' takes one label per sample)`);
+        chosen = { label: given[0]! };
+      }
+      const names = 'labels' in chosen ? chosen.labels : [chosen.label];
+      const unknown = names.filter((name) => !task.labels.some((l) => l.name === name));
+      if (!task.inferred && options.answer !== 'ignore' && unknown.length > 0) {
+        fail(`${unknown.map((l) => `'${l}'`).join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not in the label set of task '${task.name}' (${task.labels.map((l) => l.name).join(', ')})`);
       }
       let record;
       try {
-        record = project.applyLabel(file, { sampleId, label, answer: options.answer, source: 'manual' });
+        record = project.applyLabel(file, { sampleId, ...chosen, answer: options.answer, source: 'manual' });
       } catch (error) {
         fail((error as Error).message);
       }

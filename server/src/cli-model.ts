@@ -6,6 +6,7 @@ import { isBlank } from './core/jsonl';
 import { Learner } from './core/learner';
 import { crossValidate, holdout, simulateLearningCurve, type EvalResult, type Example } from './core/model/evaluate';
 import type { DatasetEntry, Project } from './core/project';
+import { predictedLabels } from './core/labelSets';
 import { reviewQueue } from './core/reviewQueue';
 
 type Open = (dataset: string, options: { root?: string; annotator?: string }) => Promise<{ project: Project; file: string }>;
@@ -14,12 +15,14 @@ function fixed(n: number): string {
   return n.toFixed(3);
 }
 
-export function formatEval(result: EvalResult, how: string): string {
+export function formatEval(result: EvalResult, how: string, multiLabel = false): string {
   const labels = result.confusion.labels;
   const width = Math.max(9, ...labels.map((l) => l.length));
   const out = [
-    `${how} on ${result.n} labeled samples`,
-    `  accuracy ${fixed(result.accuracy)}  macro-F1 ${fixed(result.macroF1)}  (majority baseline ${fixed(result.majorityBaseline)}, ECE ${fixed(result.ece)})`,
+    `${how} on ${result.n} labeled samples${multiLabel ? ' (multi-label)' : ''}`,
+    multiLabel
+      ? `  subset accuracy ${fixed(result.accuracy)}  micro-F1 ${fixed(result.microF1)}  macro-F1 ${fixed(result.macroF1)}  (per-label ECE ${fixed(result.ece)})`
+      : `  accuracy ${fixed(result.accuracy)}  macro-F1 ${fixed(result.macroF1)}  (majority baseline ${fixed(result.majorityBaseline)}, ECE ${fixed(result.ece)})`,
     '',
     `  ${'label'.padEnd(width)}  precision  recall     F1  support`,
     ...labels.map((l) => {
@@ -27,7 +30,7 @@ export function formatEval(result: EvalResult, how: string): string {
       return `  ${l.padEnd(width)}  ${fixed(m.precision).padStart(9)}  ${fixed(m.recall).padStart(6)}  ${fixed(m.f1).padStart(5)}  ${String(m.support).padStart(7)}`;
     }),
     '',
-    `  confusion (rows: gold, columns: predicted)`,
+    multiLabel ? `  co-occurrence (rows: gold label, columns: predicted label, counted per sample)` : `  confusion (rows: gold, columns: predicted)`,
     `  ${''.padEnd(width)}  ${labels.map((l) => l.slice(0, 9).padStart(9)).join(' ')}`,
     ...labels.map((l, i) => `  ${l.padEnd(width)}  ${result.confusion.matrix[i]!.map((v) => String(v).padStart(9)).join(' ')}`),
     '',
@@ -40,7 +43,10 @@ function datasetExamples(project: Project, entry: DatasetEntry): Example[] {
   return new Learner(project).examples(entry.task, [entry]);
 }
 
-/** Gold examples from a file: Loopmark label records joined to a dataset's texts, or records with text and label. */
+/**
+ * Gold examples from a file: Loopmark label records joined to a dataset's texts, or records with text and
+ * label. A `labels` list of one is that label; any other list is a multi-label gold set.
+ */
 export function readGold(goldFile: string, texts?: Map<string, string>): Example[] {
   const examples: Example[] = [];
   const lines = fs.readFileSync(goldFile, 'utf8').split(/\r\n|\r|\n/);
@@ -54,7 +60,11 @@ export function readGold(goldFile: string, texts?: Map<string, string>): Example
     }
     let label = record['label'] ?? record['labels'];
     if (Array.isArray(label)) label = label.length === 1 ? label[0] : label;
-    if (typeof label !== 'string') return; // no single gold label: not usable for single-label replay
+    if (Array.isArray(label)) {
+      if (!label.every((l): l is string => typeof l === 'string')) throw new Error(`${goldFile}:${i + 1}: "labels" must be a list of strings`);
+    } else if (typeof label !== 'string') {
+      return; // no gold label
+    }
     if (record['answer'] !== undefined && record['answer'] !== 'accept') return;
     const text = typeof record['text'] === 'string' ? record['text'] : texts?.get(String(record['id']));
     if (typeof text !== 'string') throw new Error(`${goldFile}:${i + 1}: no text for this record (give the dataset with --dataset)`);
@@ -79,18 +89,21 @@ export function registerModelCommands(program: Command, open: Open): void {
       const entry = project.entry(file)!;
       const examples = datasetExamples(project, entry);
       const labels = project.effectiveTask(entry).labels.map((l) => l.name);
+      const { multiLabel } = entry.task;
       if (examples.length < 2) throw new Error(`${dataset} has ${examples.length} labeled samples; label a few more to evaluate`);
       const seed = Number(o.seed);
       const result = o.holdout
-        ? holdout(examples, { labels, seed, testFraction: Number(o.holdout) })
-        : crossValidate(examples, { labels, seed, folds: Math.min(Number(o.folds), examples.length) });
+        ? holdout(examples, { labels, seed, multiLabel, testFraction: Number(o.holdout) })
+        : crossValidate(examples, { labels, seed, multiLabel, folds: Math.min(Number(o.folds), examples.length) });
       const how = o.holdout ? `held-out ${o.holdout}` : `${Math.min(Number(o.folds), examples.length)}-fold cross-validation`;
-      process.stdout.write(o.json ? `${JSON.stringify({ dataset, evaluation: how, ...result }, null, 2)}\n` : formatEval(result, how));
+      // Multi-label: `accuracy` is the subset (exact set) accuracy; said so in the JSON too.
+      const json = multiLabel ? { dataset, evaluation: how, multiLabel, subsetAccuracy: result.accuracy, ...result } : { dataset, evaluation: how, ...result };
+      process.stdout.write(o.json ? `${JSON.stringify(json, null, 2)}\n` : formatEval(result, how, multiLabel));
     });
 
   program
     .command('predict')
-    .description('predict every sample with the model trained on the workspace labels; JSONL {"id","label","score"}')
+    .description('predict every sample with the model trained on the workspace labels; JSONL {"id","label","score"} (multi-label: {"id","labels","scores"})')
     .argument('<dataset>', 'dataset file (.jsonl)')
     .option('--out <file>', 'write to a file (e.g. <dataset>.predictions.jsonl) instead of stdout')
     .option('--root <folder>', 'workspace folder')
@@ -106,7 +119,14 @@ export function registerModelCommands(program: Command, open: Open): void {
       for (let line = 0; line < entry.dataset.lineCount; line++) {
         const sample = entry.dataset.sampleAt(line);
         const p = sample ? learner.predict(entry.task, sample) : undefined;
-        if (sample && p) lines.push(JSON.stringify({ id: sample.id, label: p.label, score: Number(p.score.toFixed(4)) }));
+        if (!sample || !p) continue;
+        if (p.labels) {
+          // A sidecar predictions.ts reads back: the set and every label's probability (its confidence follows from them).
+          const scores = Object.fromEntries(Object.entries(p.scores ?? {}).map(([l, v]) => [l, Number(v.toFixed(4))]));
+          lines.push(JSON.stringify({ id: sample.id, labels: p.labels, scores }));
+        } else {
+          lines.push(JSON.stringify({ id: sample.id, label: p.label, score: Number(p.score.toFixed(4)) }));
+        }
       }
       const text = lines.length ? `${lines.join('\n')}\n` : '';
       if (o.out) fs.writeFileSync(path.resolve(o.out), text);
@@ -130,7 +150,11 @@ export function registerModelCommands(program: Command, open: Open): void {
       const task = project.taskOf(file)!;
       const items = reviewQueue(project, task, Number(o.n));
       if (o.json) {
-        const rows = items.map((i) => ({ id: i.sampleId, file: path.relative(process.cwd(), i.path), line: i.line + 1, label: i.prediction?.label, score: i.prediction?.score }));
+        const rows = items.map((i) => ({
+          id: i.sampleId, file: path.relative(process.cwd(), i.path), line: i.line + 1,
+          ...(task.multiLabel && i.prediction ? { labels: predictedLabels(i.prediction) } : { label: i.prediction?.label }),
+          score: i.prediction?.score,
+        }));
         process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
       } else {
         process.stdout.write(items.map((i) => `${i.sampleId}\n`).join(''));
@@ -147,28 +171,35 @@ export function registerModelCommands(program: Command, open: Open): void {
     .option('--test <fraction>', 'held-out test fraction', '0.2')
     .option('--seed <n>', 'seed', '1')
     .option('--json', 'print JSON for machines')
+    .option('--multi-label', 'gold sets (multi-label); the default when the dataset\'s task is multi-label or a gold "labels" list has other than one label')
     .option('--root <folder>', 'workspace folder (with --dataset)')
-    .action(async (o: { gold: string; dataset?: string; step: string; max?: string; test: string; seed: string; json?: boolean; root?: string }) => {
+    .action(async (o: { gold: string; dataset?: string; step: string; max?: string; test: string; seed: string; json?: boolean; root?: string; multiLabel?: boolean }) => {
       let texts: Map<string, string> | undefined;
+      let multiLabel = o.multiLabel === true;
       if (o.dataset) {
         const { project, file } = await open(o.dataset, o);
         const entry = project.entry(file)!;
+        if (entry.task.multiLabel) multiLabel = true;
         texts = new Map();
         for (let line = 0; line < entry.dataset.lineCount; line++) {
           const s = entry.dataset.sampleAt(line);
           if (s) texts.set(s.id, s.text);
         }
       }
-      const examples = readGold(o.gold, texts);
+      let examples = readGold(o.gold, texts);
       if (examples.length < 10) throw new Error(`${o.gold}: only ${examples.length} usable gold labels`);
-      const common = { examples, step: Number(o.step), testFraction: Number(o.test), seed: Number(o.seed), ...(o.max ? { maxLabels: Number(o.max) } : {}) };
+      if (examples.some((e) => Array.isArray(e.label) && e.label.length !== 1)) multiLabel = true;
+      // Single-label replay takes one label per example (a list of one is that label); multi-label a set each.
+      examples = examples.map((e) => ({ ...e, label: multiLabel ? (Array.isArray(e.label) ? e.label : [e.label]) : Array.isArray(e.label) ? e.label[0]! : e.label }));
+      const common = { examples, multiLabel, step: Number(o.step), testFraction: Number(o.test), seed: Number(o.seed), ...(o.max ? { maxLabels: Number(o.max) } : {}) };
       const queue = simulateLearningCurve({ ...common, strategy: 'queue' });
       const random = simulateLearningCurve({ ...common, strategy: 'random' });
       if (o.json) {
-        process.stdout.write(`${JSON.stringify({ gold: o.gold, examples: examples.length, queue, random }, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ gold: o.gold, examples: examples.length, ...(multiLabel ? { multiLabel } : {}), queue, random }, null, 2)}\n`);
         return;
       }
       const rows = queue.map((q, i) => `  ${String(q.labels).padStart(6)}  ${fixed(q.accuracy).padStart(8)}  ${fixed(random[i]?.accuracy ?? NaN).padStart(8)}`);
-      process.stdout.write([`${examples.length} gold labels, test fraction ${o.test}`, '  labels     queue    random', ...rows, ''].join('\n'));
+      const head = `${examples.length} gold labels${multiLabel ? ' (multi-label: subset accuracy)' : ''}, test fraction ${o.test}`;
+      process.stdout.write([head, '  labels     queue    random', ...rows, ''].join('\n'));
     });
 }

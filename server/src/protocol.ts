@@ -27,6 +27,14 @@ export interface SampleChoice {
   predictedLabel?: string;
   score?: number;
   currentLabel?: string;
+  /** The task labels sets (multi-label): the picker then lets several labels be chosen. */
+  multiLabel?: boolean;
+  /** Multi-label: the predicted set. */
+  predictedLabels?: string[];
+  /** Multi-label: the labeled set (the current annotator's, else the latest). */
+  currentLabels?: string[];
+  /** Multi-label: the probability of each label, when the prediction gives them. */
+  scores?: Record<string, number>;
 }
 export namespace SampleAtRequest {
   export const method = 'loopmark/sampleAt';
@@ -64,7 +72,10 @@ export interface QueueEntry {
   sampleId: string;
   /** A short excerpt of the sample's text (untrusted: shown as plain text only). */
   excerpt: string;
+  /** The predicted label; for a multi-label task the predicted set as text, `{billing, bug}`. */
   label?: string;
+  /** Multi-label: the predicted set. */
+  labels?: string[];
   score?: number;
   origin?: 'file' | 'model';
   /** Model and file predictions disagree. */
@@ -99,4 +110,77 @@ export const ACCEPT_ABOVE_COMMAND = 'loopmark.acceptAllAbove';
 export namespace VisibleRangesNotification {
   export const method = 'loopmark/visibleRanges';
   export const type = new NotificationType<{ uri: string; ranges: Array<[number, number]> }>(method);
+}
+
+/**
+ * Open by reference. JSON-RPC makes a 48 MB didOpen cost about 250 ms to receive and parse before any
+ * handler runs (and the client about 350 ms to serialise it). For a large document that is saved
+ * (not dirty) and on disk, the client sends `textDocument/didOpen` with an empty `text` and this
+ * extra member; the server reads the file and checks it against the fingerprint. Edits then flow
+ * as usual (incremental didChange). Other LSP clients simply send the text.
+ */
+export interface OpenFromDisk {
+  /** The document's length in UTF-16 code units, as VS Code holds it. */
+  length: number;
+  /** `documentFingerprint` of the document's text. */
+  fingerprint: string;
+  /** `headHash` of the document's text: the server may show the lines of the head before the rest is read. */
+  head?: string;
+}
+export const OPEN_FROM_DISK_KEY = 'loopmarkOpenFromDisk';
+
+/** Documents at least this long (UTF-16 code units) are opened by reference when saved. */
+export const OPEN_FROM_DISK_MIN_LENGTH = 4 << 20;
+
+/** The windows of a text of `length` code units that `documentFingerprint` hashes: 64 of 256, spread, ends included. */
+export function fingerprintWindows(length: number): Array<[number, number]> {
+  const WINDOWS = 64;
+  const WIDTH = 256;
+  const windows: Array<[number, number]> = [];
+  const step = Math.max(WIDTH, Math.floor(length / WINDOWS));
+  for (let start = 0; start < length; start += step) windows.push([start, Math.min(length, start + WIDTH)]);
+  windows.push([Math.max(0, length - WIDTH), length]);
+  return windows;
+}
+
+/** The fingerprint from the texts of `fingerprintWindows(length)`, in order: the length and an FNV-1a hash. */
+export function fingerprintOf(length: number, windowTexts: readonly string[]): string {
+  let hash = 0x811c9dc5;
+  for (const text of windowTexts) {
+    for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  }
+  return `${length}:${(hash >>> 0).toString(16)}`;
+}
+
+/**
+ * A cheap fingerprint of a text without reading all of it: catches a different file, another
+ * encoding or normalised line endings. `slice(start, end)` gives the text between two offsets.
+ */
+export function documentFingerprint(length: number, slice: (start: number, end: number) => string): string {
+  return fingerprintOf(length, fingerprintWindows(length).map(([start, end]) => slice(start, end)));
+}
+
+/** How much of a document's start `headHash` covers, in UTF-16 code units. */
+export const HEAD_LENGTH = 1 << 20;
+
+/** An FNV-1a hash of every code unit of the first HEAD_LENGTH of a text (or all of a shorter one). */
+export function headHash(head: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < head.length; i++) hash = Math.imul(hash ^ head.charCodeAt(i), 0x01000193);
+  return `${head.length}:${(hash >>> 0).toString(16)}`;
+}
+
+/** The reference a client sends for a document it opens by reference. */
+export function openFromDiskReference(text: string): OpenFromDisk {
+  return {
+    length: text.length,
+    fingerprint: documentFingerprint(text.length, (start, end) => text.slice(start, end)),
+    head: headHash(text.slice(0, HEAD_LENGTH)),
+  };
+}
+
+/** Server → client: the text of an open document, when the disk did not match it (rare: the slow path). */
+export namespace DocumentTextRequest {
+  export const method = 'loopmark/documentText';
+  export const type = new RequestType<{ uri: string }, { version: number; text: string } | null, void>(method);
 }

@@ -13,17 +13,20 @@ import {
   TextDocumentSyncKind,
   type Connection,
   type Diagnostic,
+  type DidChangeTextDocumentParams,
+  type TextDocumentItem,
   type InitializeParams,
   type InitializeResult,
 } from 'vscode-languageserver/node';
 import { isReviewCode, labelActions, type Finding, type SampleData } from './core/analysis';
 import { configText, CONFIG_FILE } from './core/config';
 import { hoverMarkdown } from './core/hover';
+import { formatSet, predictedLabels, recordLabels, sameSet } from './core/labelSets';
 import { Learner } from './core/learner';
 import { isInside } from './core/paths';
 import { withExternalPredictions } from './externalPredictions';
 import { excerpt } from './core/jsonl';
-import { CancelledError, FOCUS_THRESHOLD_LINES, Project } from './core/project';
+import { CancelledError, FOCUS_MARGIN_LINES, FOCUS_THRESHOLD_LINES, Project } from './core/project';
 import { reviewQueueSteps, type QueueItem } from './core/reviewQueue';
 import { drive } from './core/slicer';
 import { Dataset } from './core/dataset';
@@ -45,7 +48,25 @@ import {
   SampleAtRequest,
   StatusRequest,
   type ApplyLabelArgs,
+  DocumentTextRequest,
+  OPEN_FROM_DISK_KEY,
+  type OpenFromDisk,
 } from './protocol';
+import { readDocumentLines } from './openFromDisk';
+
+interface Loading {
+  done: Promise<void>;
+  pending: DidChangeTextDocumentParams[];
+  closed: boolean;
+  finished: boolean;
+  file: string;
+  /** The complete lines read so far (the reader's array, growing). */
+  lines: readonly string[];
+  /** How many of them are known to be the editor's (the head matched the client's hash). */
+  trusted: number;
+  /** Woken after each slice read and at the end. */
+  waiters: Array<() => void>;
+}
 
 const SEVERITY: Record<Finding['severity'], DiagnosticSeverity> = {
   error: DiagnosticSeverity.Error,
@@ -57,17 +78,22 @@ const SEVERITY: Record<Finding['severity'], DiagnosticSeverity> = {
 const ANSWERS = new Set(['accept', 'reject', 'ignore']);
 const SOURCES = new Set(['prediction', 'correction', 'manual']);
 
-/** A decision from a client is checked before anything is written. */
+/** A decision from a client is checked before anything is written: one label, or a set (a list of strings). */
 function isDecision(value: unknown): value is ApplyLabelArgs['decision'] {
   if (value === null || typeof value !== 'object') return false;
   const d = value as Record<string, unknown>;
-  return typeof d['sampleId'] === 'string' && d['sampleId'] !== '' && typeof d['label'] === 'string'
+  const label = typeof d['label'] === 'string' && d['labels'] === undefined;
+  const labels = d['label'] === undefined && Array.isArray(d['labels']) && (d['labels'] as unknown[]).every((l) => typeof l === 'string');
+  return typeof d['sampleId'] === 'string' && d['sampleId'] !== '' && (label || labels)
     && ANSWERS.has(d['answer'] as string) && SOURCES.has(d['source'] as string)
     && (d['score'] === undefined || (typeof d['score'] === 'number' && Number.isFinite(d['score'])));
 }
 
 /** Source action: accept every prediction above a score in the current file. */
 const ACCEPT_ABOVE_KIND = `${CodeActionKind.Source}.loopmark.acceptAbove`;
+
+/** How long after the last edit of loopmark.json the model is retrained. */
+const CONFIG_RETRAIN_DELAY_MS = 800;
 
 /** How long after the last label write the label file is rewritten in canonical order. */
 const COMPACT_DELAY_MS = 1000;
@@ -87,6 +113,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   const preparing = new Map<string, Promise<void>>();
   const openVersions = new Map<string, number>();
   const compactTimers = new Map<string, NodeJS.Timeout>();
+  /** Documents opened by reference whose text is still being read, with the edits that came meanwhile. */
+  const loading = new Map<string, Loading>();
 
   const log = (message: string): void => connection.console.log(message);
 
@@ -216,6 +244,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     let job = preparing.get(file);
     if (job) return job;
     job = (async () => {
+      for (const state of loading.values()) if (state.file === file) await state.done;
       // A change on disk (the watcher) drops an index being built; then index the new file.
       let entry = await project.ready(file);
       for (let attempt = 0; !entry && attempt < 3 && project.taskOf(file); attempt++) entry = await project.ready(file);
@@ -245,6 +274,20 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     return job;
   }
 
+  /**
+   * A changed loopmark.json may change a task's labels, fields or model settings: the model is
+   * retrained from the label files once the edits pause (not per keystroke).
+   */
+  const retrainTimers = new Map<Project, NodeJS.Timeout>();
+  function configChanged(project: Project): void {
+    refresh();
+    clearTimeout(retrainTimers.get(project));
+    retrainTimers.set(project, setTimeout(() => {
+      retrainTimers.delete(project);
+      void train(project);
+    }, CONFIG_RETRAIN_DELAY_MS));
+  }
+
   connection.onInitialized(() => {
     for (const p of projects) {
       log(`Loopmark: ${p.root}: ${p.config.declared ? 'loopmark.json' : 'inferred task'}, annotator ${p.annotator}`);
@@ -255,36 +298,138 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   function toQueueEntry(item: QueueItem): QueueEntry {
     const entry: QueueEntry = { uri: pathToFileURL(item.path).toString(), line: item.line, sampleId: item.sampleId, excerpt: excerpt(item.text, 80) };
     if (item.prediction) {
-      entry.label = item.prediction.label;
+      entry.label = item.prediction.labels ? formatSet(item.prediction.labels) : item.prediction.label;
+      if (item.prediction.labels) entry.labels = item.prediction.labels;
       entry.score = item.prediction.score;
       entry.origin = item.prediction.origin;
     }
-    if (item.model && !item.model.coldStart && item.file && item.model.label !== item.file.label) entry.disagreement = `model '${item.model.label}', file '${item.file.label}'`;
+    if (item.model && !item.model.coldStart && item.file) {
+      const { model, file } = item;
+      if (model.labels || file.labels) {
+        if (!sameSet(predictedLabels(model), predictedLabels(file))) entry.disagreement = `model ${formatSet(predictedLabels(model))}, file ${formatSet(predictedLabels(file))}`;
+      } else if (model.label !== file.label) {
+        entry.disagreement = `model '${model.label}', file '${file.label}'`;
+      }
+    }
     return entry;
   }
 
-  connection.onDidOpenTextDocument(({ textDocument }) => {
+  /**
+   * Reads a document opened by reference (OpenFromDisk) and opens it; edits that arrive meanwhile
+   * wait in `pending`. When the disk does not hold the editor's text (fingerprint), the server asks
+   * the client for the text: the slow path, but never a wrong one.
+   */
+  function openFromDisk(at: { file: string; project: Project }, textDocument: TextDocumentItem, reference: OpenFromDisk): void {
+    const uri = textDocument.uri;
+    const state: Loading = { file: at.file, pending: [], closed: false, finished: false, lines: [], trusted: 0, waiters: [], done: Promise.resolve() };
+    const wake = (): void => {
+      for (const waiter of state.waiters.splice(0)) waiter();
+    };
+    loading.set(uri, state);
+    state.done = (async () => {
+      const started = Date.now();
+      let content: string[] | string | undefined;
+      let version = textDocument.version;
+      try {
+        const disk = await readDocumentLines(at.file, reference.length, {
+          ...(typeof reference.head === 'string' ? { head: reference.head } : {}),
+          onLines: (lines, trusted) => {
+            state.lines = lines;
+            state.trusted = trusted;
+            wake();
+          },
+        });
+        if (disk.length === reference.length && disk.fingerprint === reference.fingerprint) content = disk.lines;
+        else log(`Loopmark: ${at.file} on disk differs from the editor's text (${disk.length} vs ${reference.length} characters); asking the editor for it`);
+      } catch (error) {
+        log(`Loopmark: cannot read ${at.file} (${(error as Error).message}); asking the editor for its text`);
+      }
+      if (content === undefined) {
+        const answer = await connection.sendRequest(DocumentTextRequest.type, { uri }).catch(() => null);
+        if (!answer || typeof answer.text !== 'string') {
+          connection.console.error(`Loopmark: the editor did not send the text of ${at.file}; its diagnostics follow the file on disk`);
+          return;
+        }
+        content = answer.text;
+        version = answer.version;
+      }
+      if (state.closed) return;
+      guarded('opening a document', () => at.project.open(at.file, content));
+      for (const change of state.pending) if (change.textDocument.version > version) applyChange(at, change);
+      log(`Loopmark: ${at.file} opened from disk in ${Date.now() - started} ms`);
+    })().finally(() => {
+      state.finished = true;
+      wake();
+      if (loading.get(uri) === state) loading.delete(uri);
+    });
+  }
+
+  /**
+   * The first diagnostics of a document still being read, once the lines in view (and the margin
+   * around them) have arrived: a user opening 48 MB sees the samples in view in a few milliseconds.
+   * Undefined when the document is read (or edited) by then: the caller answers in full.
+   */
+  async function diagnosticsWhileReading(uri: string, at: { file: string; project: Project }, token: { isCancellationRequested: boolean }): Promise<Diagnostic[] | undefined> {
+    const state = loading.get(uri);
+    if (!state) return undefined;
+    const needed = () => Math.max(...(visible.get(uri) ?? [[0, FOCUS_MARGIN_LINES]]).map((r) => r[1])) + FOCUS_MARGIN_LINES + 2;
+    // Only lines known to be the editor's: the head, once its hash matched.
+    while (!state.finished && !state.closed && state.trusted < needed() && !token.isCancellationRequested) await new Promise<void>((resolve) => state.waiters.push(resolve));
+    if (state.finished || state.closed || state.pending.length > 0 || token.isCancellationRequested) return undefined;
+    const entry = at.project.previewEntry(at.file, state.lines.slice(0, state.trusted));
+    if (!entry) return undefined;
+    const focus = visible.get(uri);
+    const { findings } = at.project.findings(at.file, { entry, ...(focus ? { focus } : {}) });
+    void state.done.then(() => refresh(uri));
+    return [
+      summary(`Loopmark is reading ${path.basename(at.file)} (${state.trusted} lines so far); diagnostics show around the visible lines`),
+      ...findings.map(toDiagnostic),
+    ];
+  }
+
+  /** Waits until a document opened by reference has been read (at once for any other). */
+  async function loaded(uri: string): Promise<void> {
+    await loading.get(uri)?.done;
+  }
+
+  connection.onDidOpenTextDocument((params) => {
+    const { textDocument } = params;
     const at = located(textDocument.uri);
     if (!at) return;
     openVersions.set(textDocument.uri, textDocument.version);
+    const isConfig = path.basename(at.file) === CONFIG_FILE && path.dirname(at.file) === at.project.root;
+    const reference = (params as unknown as Record<string, unknown>)[OPEN_FROM_DISK_KEY] as OpenFromDisk | undefined;
+    if (!isConfig && reference && Number.isInteger(reference.length) && typeof reference.fingerprint === 'string') {
+      openFromDisk(at, textDocument, reference);
+      return;
+    }
     guarded('opening a document', () => {
-      if (path.basename(at.file) === CONFIG_FILE && path.dirname(at.file) === at.project.root) {
-        if (at.project.reloadConfig(textDocument.text)) refresh();
+      if (isConfig) {
+        if (at.project.reloadConfig(textDocument.text)) configChanged(at.project);
         return;
       }
       at.project.open(at.file, textDocument.text);
     });
   });
 
-  connection.onDidChangeTextDocument(({ textDocument, contentChanges }) => {
-    const at = located(textDocument.uri);
+  connection.onDidChangeTextDocument((params) => {
+    const at = located(params.textDocument.uri);
     if (!at) return;
-    openVersions.set(textDocument.uri, textDocument.version);
+    openVersions.set(params.textDocument.uri, params.textDocument.version);
+    const state = loading.get(params.textDocument.uri);
+    if (state) state.pending.push(params);
+    else applyChange(at, params);
+  });
+
+  function applyChange(at: { file: string; project: Project }, { contentChanges }: DidChangeTextDocumentParams): void {
     guarded('applying an edit', () => {
       if (path.basename(at.file) === CONFIG_FILE && path.dirname(at.file) === at.project.root) {
         const last = contentChanges[contentChanges.length - 1];
-        if (last && !('range' in last)) at.project.reloadConfig(last.text);
-        else connection.console.warn('Loopmark: expected full text for loopmark.json');
+        if (last && !('range' in last)) {
+          if (at.project.reloadConfig(last.text)) configChanged(at.project);
+        } else {
+          connection.console.warn('Loopmark: expected full text for loopmark.json');
+        }
         refresh();
         return;
       }
@@ -302,13 +447,18 @@ export function startServer(connection: Connection, options: ServerOptions = {})
         }
       }
     });
-  });
+  }
 
   connection.onDidCloseTextDocument(({ textDocument }) => {
     openVersions.delete(textDocument.uri);
+    const state = loading.get(textDocument.uri);
+    if (state) {
+      state.closed = true;
+      loading.delete(textDocument.uri);
+    }
     const at = located(textDocument.uri);
     if (!at) return;
-    if (at.file === at.project.configPath) at.project.reloadConfig();
+    if (at.file === at.project.configPath && at.project.reloadConfig()) configChanged(at.project);
     else at.project.close(at.file);
   });
 
@@ -319,7 +469,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       const at = located(change.uri);
       if (!at) continue;
       if (at.file === at.project.configPath) {
-        if (!openVersions.has(change.uri)) at.project.reloadConfig();
+        if (!openVersions.has(change.uri) && at.project.reloadConfig()) configChanged(at.project);
       } else {
         at.project.invalidate(at.file);
       }
@@ -347,8 +497,13 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     };
   }
 
-  connection.languages.diagnostics.on((params, token) =>
-    guarded('computing diagnostics', () => {
+  connection.languages.diagnostics.on(async (params, token) => {
+    const reading = located(params.textDocument.uri);
+    const early = reading ? await diagnosticsWhileReading(params.textDocument.uri, reading, token) : undefined;
+    if (early) return { kind: DocumentDiagnosticReportKind.Full, items: early };
+    await loaded(params.textDocument.uri);
+    return guarded('computing diagnostics', () => {
+      if (token.isCancellationRequested) throw new CancelledError();
       const at = located(params.textDocument.uri);
       if (!at) return { kind: DocumentDiagnosticReportKind.Full, items: [] };
       const entry = at.project.entry(at.file);
@@ -372,11 +527,12 @@ export function startServer(connection: Connection, options: ServerOptions = {})
         items.unshift(summary(`${omitted} more findings are not shown; "Loopmark: Next Sample to Review" goes through all of them`));
       }
       return { kind: DocumentDiagnosticReportKind.Full, items };
-    }),
-  );
+    });
+  });
 
-  connection.onCodeAction((params) =>
-    guarded('listing code actions', () => {
+  connection.onCodeAction(async (params) => {
+    await loaded(params.textDocument.uri);
+    return guarded('listing code actions', () => {
       const at = located(params.textDocument.uri);
       if (!at) return [];
       const entry = at.project.entry(at.file);
@@ -418,16 +574,19 @@ export function startServer(connection: Connection, options: ServerOptions = {})
         }
       }
       return actions;
-    }),
-  );
+    });
+  });
 
-  connection.onExecuteCommand((params) =>
-    guarded('writing a label', () => {
+  connection.onExecuteCommand(async (params) => {
+    // A quick fix from the first diagnostics of a document still being read waits for the rest.
+    const uri = (params.arguments?.[0] as { uri?: unknown } | undefined)?.uri;
+    if (typeof uri === 'string') await loaded(uri);
+    return guarded('writing a label', () => {
       if (params.command !== APPLY_LABEL_COMMAND) return null;
       const args = params.arguments?.[0] as ApplyLabelArgs | undefined;
       const at = args && typeof args.uri === 'string' ? located(args.uri) : undefined;
       if (!args || !at || !isDecision(args.decision)) {
-        throw new ResponseError(ErrorCodes.InvalidParams, 'Loopmark: the label command needs {uri, decision: {sampleId, label, answer, source, score?}}');
+        throw new ResponseError(ErrorCodes.InvalidParams, 'Loopmark: the label command needs {uri, decision: {sampleId, label (or labels: a list, for a multi-label task), answer, source, score?}}');
       }
       const record = at.project.applyLabel(at.file, args.decision);
       const entry = at.project.entry(at.file);
@@ -437,8 +596,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       }
       refresh(args.uri);
       return record;
-    }),
-  );
+    });
+  });
 
   function learn(project: Project, entry: DatasetEntry, records: readonly LabelRecord[]): void {
     const learner = learners.get(project);
@@ -476,7 +635,10 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       await prepare(at.project, at.file);
       const decisions = await drive(at.project.acceptableAboveSteps(at.file, minScore), () => token.isCancellationRequested);
       const byLabel: Record<string, number> = Object.create(null);
-      for (const d of decisions) byLabel[d.label] = (byLabel[d.label] ?? 0) + 1;
+      for (const d of decisions) {
+        const key = d.labels ? formatSet(d.labels) : d.label ?? '';
+        byLabel[key] = (byLabel[key] ?? 0) + 1;
+      }
       return { count: decisions.length, byLabel };
     }),
   );
@@ -497,14 +659,15 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     }),
   );
 
-  connection.onHover((params) =>
-    guarded('computing a hover', () => {
+  connection.onHover(async (params) => {
+    await loaded(params.textDocument.uri);
+    return guarded('computing a hover', () => {
       const at = located(params.textDocument.uri);
       const info = at?.project.sampleInfo(at.file, params.position.line);
       if (!info) return null;
       return { contents: { kind: MarkupKind.Markdown, value: hoverMarkdown(info) } };
-    }),
-  );
+    });
+  });
 
   connection.onRequest(StatusRequest.type, ({ uri }) =>
     guarded('computing the status', async () => {
@@ -519,8 +682,9 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     }),
   );
 
-  connection.onRequest(SampleAtRequest.type, ({ uri, line }) =>
-    guarded('finding the sample', () => {
+  connection.onRequest(SampleAtRequest.type, async ({ uri, line }) => {
+    await loaded(uri);
+    return guarded('finding the sample', () => {
       const at = located(uri);
       const info = at?.project.sampleInfo(at.file, line);
       if (!info) return null;
@@ -529,10 +693,16 @@ export function startServer(connection: Connection, options: ServerOptions = {})
         line,
         labels: info.task.labels,
         ...(info.shown ? { predictedLabel: info.shown.label, score: info.shown.score } : {}),
-        ...(info.current ? { currentLabel: info.current.label } : {}),
+        ...(info.current?.label !== undefined ? { currentLabel: info.current.label } : {}),
+        ...(info.task.multiLabel ? {
+          multiLabel: true,
+          ...(info.shown ? { predictedLabels: predictedLabels(info.shown) } : {}),
+          ...(info.current ? { currentLabels: recordLabels(info.current) } : {}),
+          ...(info.shown?.scores ? { scores: info.shown.scores } : {}),
+        } : {}),
       };
-    }),
-  );
+    });
+  });
 
   connection.onRequest(NextSampleRequest.type, ({ uri, line }, token) =>
     guarded('finding the next sample', async () => {

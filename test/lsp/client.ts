@@ -21,12 +21,14 @@ import {
   FileChangeType,
   type CodeAction,
   type Diagnostic,
+  type DidOpenTextDocumentParams,
   type FullDocumentDiagnosticReport,
   type Hover,
   type ProtocolConnection,
   type TextDocumentContentChangeEvent,
 } from 'vscode-languageserver-protocol/node';
 import { REPO } from '../helpers/workspace';
+import { openFromDiskReference, OPEN_FROM_DISK_KEY, type OpenFromDisk } from '../../server/src/protocol';
 
 export const CLI = path.join(REPO, 'dist', 'cli.js');
 
@@ -77,6 +79,21 @@ export class LspClient {
     const uri = uriOf(file);
     this.versions.set(uri, 1);
     await this.connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId, version: 1, text } });
+    return uri;
+  }
+
+  /**
+   * Opens a document the way the VS Code client opens a large saved one: by reference, with its
+   * length and fingerprint and no text (the server reads the file). `text` is what the editor holds.
+   */
+  async openByReference(file: string, text: string, languageId = 'jsonl'): Promise<string> {
+    const uri = uriOf(file);
+    this.versions.set(uri, 1);
+    const reference: OpenFromDisk = openFromDiskReference(text);
+    await this.connection.sendNotification(DidOpenTextDocumentNotification.type, {
+      textDocument: { uri, languageId, version: 1, text: '' },
+      [OPEN_FROM_DISK_KEY]: reference,
+    } as DidOpenTextDocumentParams);
     return uri;
   }
 

@@ -133,6 +133,26 @@ describe('language server over stdio: the learning loop', function () {
     client = await LspClient.start(root, { annotator: 'a@example.com' });
   });
 
+  it('retrains once loopmark.json edits pause: a label added to the task starts to count', async () => {
+    await label('r001', 'positive');
+    await label('r002', 'mixed');
+    type WithModel = DatasetStatus & { model?: { counts: Record<string, number> } };
+    const before = await client.request<WithModel>('loopmark/status', { uri });
+    assert.equal(before.model?.counts['positive'], 1);
+    assert.equal(before.model?.counts['mixed'], undefined, "'mixed' is not a label of the task yet");
+    // The user edits loopmark.json in the editor, keystroke by keystroke (full-text sync of the config).
+    const configFile = path.join(root, 'loopmark.json');
+    const configUri = await client.open(configFile, JSON.stringify(CONFIG), 'json');
+    const edited = { tasks: [{ ...CONFIG.tasks[0]!, labels: [...CONFIG.tasks[0]!.labels, 'mixed'] }] };
+    const text = JSON.stringify(edited);
+    for (const cut of [text.length - 20, text.length - 10, text.length]) await client.change(configUri, [{ text: text.slice(0, cut) }]);
+    const after = await until('the model retrained with the new label', async () => {
+      const status = await client.request<WithModel>('loopmark/status', { uri });
+      return status.model?.counts['mixed'] === 1 ? status : undefined;
+    }, 10_000);
+    assert.equal(after.model?.counts['positive'], 1, 'the other examples are still there');
+  });
+
   it('bulk-accepts every prediction above a score in one write', async () => {
     for (const [id, l] of [['r001', 'positive'], ['r018', 'positive'], ['r002', 'negative'], ['r012', 'negative'], ['r003', 'neutral'], ['r029', 'neutral']] as const) await label(id, l);
     const preview = await client.request<{ count: number; byLabel: Record<string, number> }>('loopmark/bulkPreview', { uri, minScore: 0 });

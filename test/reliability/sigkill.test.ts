@@ -24,7 +24,7 @@ interface Op {
   error?: Error;
 }
 
-function sameDecision(op: Op, record: { label: string; answer: string; source: string; score?: number }): boolean {
+function sameDecision(op: Op, record: { label?: string; answer: string; source: string; score?: number }): boolean {
   const d = op.decision;
   return record.score === d.score && record.label === d.label && record.answer === d.answer && record.source === d.source;
 }

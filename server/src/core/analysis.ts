@@ -1,6 +1,7 @@
 // What the user is told about each sample, as data: the server turns it into LSP diagnostics and
 // code actions, the CLI into text. Decisions live here, not in the server.
 import type { LineErrorCode } from './dataset';
+import { formatSet, leastSure, predictedLabels, recordLabels, sameSet } from './labelSets';
 import type { Answer, LabelRecord, LabelSource, Prediction, Task } from './types';
 
 export type DiagnosticCode =
@@ -23,6 +24,10 @@ export interface SampleData {
   score?: number;
   origin?: Prediction['origin'];
   label?: string;
+  /** Multi-label tasks: the predicted set (instead of `predictedLabel`). */
+  predictedLabels?: string[];
+  /** Multi-label tasks: the labeled set (instead of `label`). */
+  labels?: string[];
 }
 
 export interface Finding {
@@ -81,9 +86,19 @@ export function assessSample(
   label: LabelRecord | undefined,
   prediction: Prediction | undefined,
 ): Finding | undefined {
+  if (task.multiLabel) return assessSet(task, line, range, sampleId, label, prediction);
   const known = task.inferred ? undefined : labelNames(task);
   const base = { line, start: range.start, end: range.end };
-  if (label && label.answer !== 'ignore' && known && !known.has(label.label)) {
+  if (label && label.answer !== 'ignore' && label.label === undefined) {
+    return {
+      ...base,
+      code: 'unknown-label',
+      severity: 'error',
+      message: `Labeled with the set ${formatSet(recordLabels(label))}, but task '${task.name}' takes one label per sample; relabel the sample or set "multiLabel": true in loopmark.json`,
+      data: { sampleId, labels: recordLabels(label), ...predictionData(prediction) },
+    };
+  }
+  if (label && label.answer !== 'ignore' && known && !known.has(label.label!)) {
     return {
       ...base,
       code: 'unknown-label',
@@ -129,10 +144,94 @@ function predictionData(p: Prediction | undefined): Partial<SampleData> {
   return p ? { predictedLabel: p.label, score: p.score, origin: p.origin } : {};
 }
 
-/** A decision the user can take on a sample: the payload of the apply-label command. */
+function setPredictionData(p: Prediction | undefined): Partial<SampleData> {
+  return p ? { predictedLabels: predictedLabels(p), score: p.score, origin: p.origin } : {};
+}
+
+function quoted(names: readonly string[]): string {
+  return names.map((n) => `'${n}'`).join(', ');
+}
+
+/** "model predicted {billing, bug} (least sure: 'bug' 0.61)": the probability of the label closest to a coin flip. */
+function setPredictionPhrase(p: Prediction): string {
+  const who = p.origin === 'model' ? (p.coldStart ? 'model (cold start) predicted' : 'model predicted') : 'predicted';
+  const worst = p.scores ? leastSure(p.scores) : undefined;
+  const sure = worst ? `least sure: '${worst.label}' ${percent(p.scores![worst.label]!)}` : percent(p.score);
+  return `${who} ${formatSet(predictedLabels(p))} (${sure})`;
+}
+
+/**
+ * assessSample for a multi-label task: a decision is a set (closed world), a prediction is a set
+ * whose confidence is that of its least sure label (Prediction.score). Same matrix as one label.
+ */
+function assessSet(
+  task: Task,
+  line: number,
+  range: { start: number; end: number },
+  sampleId: string,
+  label: LabelRecord | undefined,
+  prediction: Prediction | undefined,
+): Finding | undefined {
+  const known = task.inferred ? undefined : labelNames(task);
+  const base = { line, start: range.start, end: range.end };
+  const labeled = label ? recordLabels(label) : undefined;
+  const predicted = prediction ? predictedLabels(prediction) : undefined;
+  if (label && labeled && label.answer !== 'ignore' && known) {
+    const unknown = labeled.filter((l) => !known.has(l));
+    if (unknown.length > 0) {
+      return {
+        ...base,
+        code: 'unknown-label',
+        severity: 'error',
+        message: `${unknown.length === 1 ? 'Label' : 'Labels'} ${quoted(unknown)} of ${formatSet(labeled)} ${unknown.length === 1 ? 'is' : 'are'} not in the label set of task '${task.name}' (${listLabels(known)}); relabel the sample or add the label to loopmark.json`,
+        data: { sampleId, labels: labeled, ...setPredictionData(prediction) },
+      };
+    }
+  }
+  if (!label && predicted && known) {
+    const unknown = predicted.filter((l) => !known.has(l));
+    if (unknown.length > 0) {
+      return {
+        ...base,
+        code: 'unknown-label',
+        severity: 'error',
+        message: `Predicted ${unknown.length === 1 ? 'label' : 'labels'} ${quoted(unknown)} of ${formatSet(predicted)} ${unknown.length === 1 ? 'is' : 'are'} not in the label set of task '${task.name}' (${listLabels(known)})`,
+        data: { sampleId, ...setPredictionData(prediction) },
+      };
+    }
+  }
+  if (!prediction || !predicted) return undefined;
+  if (!label || !labeled) {
+    const review = prediction.score < task.threshold || prediction.coldStart === true;
+    return {
+      ...base,
+      code: review ? 'review' : 'suggestion',
+      severity: review ? 'warning' : 'information',
+      message: `${review ? 'Review' : 'Suggestion'}: ${setPredictionPhrase(prediction)}`,
+      data: { sampleId, ...setPredictionData(prediction) },
+    };
+  }
+  // A correction was made knowing the prediction: the annotator has spoken, do not nag again.
+  if (label.answer === 'accept' && label.source !== 'correction' && !sameSet(labeled, predicted) && prediction.score >= task.threshold && !prediction.coldStart) {
+    return {
+      ...base,
+      code: 'conflict',
+      severity: 'warning',
+      message: `Labeled ${formatSet(labeled)} by ${label.annotator}, but ${setPredictionPhrase(prediction)}`,
+      data: { sampleId, labels: labeled, ...setPredictionData(prediction) },
+    };
+  }
+  return undefined;
+}
+
+/**
+ * A decision the user can take on a sample: the payload of the apply-label command. It has exactly one
+ * of `label` (single-label tasks) and `labels` (multi-label tasks: the complete set, may be empty).
+ */
 export interface LabelDecision {
   sampleId: string;
-  label: string;
+  label?: string;
+  labels?: string[];
   answer: Answer;
   source: LabelSource;
   score?: number;
@@ -150,6 +249,7 @@ export interface ActionData {
  * and skip. Built from the diagnostic's data alone.
  */
 export function labelActions(task: Task, data: SampleData): ActionData[] {
+  if (task.multiLabel) return setActions(task, data);
   const actions: ActionData[] = [];
   const predicted = data.predictedLabel;
   const score = data.score;
@@ -193,6 +293,52 @@ export function labelActions(task: Task, data: SampleData): ActionData[] {
     title: 'Skip',
     isPreferred: false,
     decision: { sampleId: data.sampleId, label: predicted ?? data.label ?? '', answer: 'ignore', source: predicted === undefined ? 'manual' : 'prediction', ...withScore },
+  });
+  return actions;
+}
+
+/** Where the toggles of a set start from: the labeled set if any, else the predicted set. */
+export function currentSet(data: Pick<SampleData, 'labels' | 'label' | 'predictedLabels'>): string[] {
+  return data.labels ?? (data.label !== undefined ? [data.label] : undefined) ?? data.predictedLabels ?? [];
+}
+
+/**
+ * The quick fixes of a multi-label sample: accept the predicted set (preferred), keep the labeled set
+ * on a conflict, add or remove one label (relative to the current set) or, with many labels, the
+ * picker; and skip. Every decision writes a complete set.
+ */
+function setActions(task: Task, data: SampleData): ActionData[] {
+  const actions: ActionData[] = [];
+  const predicted = data.predictedLabels;
+  const labeled = data.labels ?? (data.label !== undefined ? [data.label] : undefined);
+  const current = currentSet(data);
+  const score = data.score;
+  const withScore = score === undefined ? {} : { score };
+  const names = labelNames(task);
+  const source = (set: readonly string[]): LabelSource => (predicted === undefined ? 'manual' : sameSet(set, predicted) ? 'prediction' : 'correction');
+  const decide = (labels: string[], answer: Answer, how: LabelSource): LabelDecision => ({ sampleId: data.sampleId, labels, answer, source: how, ...withScore });
+  if (predicted !== undefined && (task.inferred || predicted.every((l) => names.has(l))) && !(labeled && sameSet(labeled, predicted))) {
+    actions.push({ title: `Accept ${formatSet(predicted)}`, isPreferred: true, decision: decide([...predicted], 'accept', 'prediction') });
+  }
+  if (labeled !== undefined && predicted !== undefined && !sameSet(labeled, predicted)) {
+    actions.push({ title: `Keep ${formatSet(labeled)}`, isPreferred: false, decision: decide([...labeled], 'accept', 'correction') });
+  }
+  const known = task.labels.map((l) => l.name);
+  if (known.length > MAX_LABEL_ACTIONS) {
+    // One pair of actions per label would flood the menu: open the label picker (several choices) instead.
+    actions.push({ title: `Choose labels… (${known.length} labels)`, isPreferred: false });
+  } else {
+    // Labels of the current set outside the label set can be removed too (an unknown-label finding).
+    for (const name of [...known, ...current.filter((l) => !names.has(l))]) {
+      const has = current.includes(name);
+      const next = has ? current.filter((l) => l !== name) : [...current, name];
+      actions.push({ title: has ? `Remove '${name}'` : `Add '${name}'`, isPreferred: false, decision: decide(next, 'accept', source(next)) });
+    }
+  }
+  actions.push({
+    title: 'Skip',
+    isPreferred: false,
+    decision: decide([...(predicted ?? labeled ?? [])], 'ignore', predicted === undefined ? 'manual' : 'prediction'),
   });
   return actions;
 }

@@ -147,30 +147,61 @@ export function linesOf(dataset: Pick<DatasetView, 'firstLineOf' | 'duplicatesOf
   return first === undefined ? [] : [first];
 }
 
+/** Maps of the id index: each stays small, so that no insert rehashes 100,000 entries in one go (10 ms). */
+const ID_SHARDS = 64;
+
+function shardOf(id: string): number {
+  const n = id.length;
+  return (id.charCodeAt(n - 1) * 31 + id.charCodeAt(n > 1 ? n - 2 : 0) * 7 + n) & (ID_SHARDS - 1);
+}
+
 /** Index of sample ids: the first line of each, and the lines of the ids that occur more than once. */
 export class IdIndex {
-  readonly first = new Map<string, number>();
-  readonly duplicates = new Map<string, number[]>();
+  private readonly first = Array.from({ length: ID_SHARDS }, () => new Map<string, number>());
+  private readonly duplicates = new Map<string, number[]>();
 
   add(id: string, line: number): void {
-    const first = this.first.get(id);
+    const shard = this.first[shardOf(id)]!;
+    const first = shard.get(id);
     if (first === undefined) {
-      this.first.set(id, line);
+      shard.set(id, line);
       return;
     }
     const lines = this.duplicates.get(id);
     if (lines) lines.push(line);
     else this.duplicates.set(id, [first, line]);
   }
+
+  firstLine(id: string): number | undefined {
+    return id.length === 0 ? undefined : this.first[shardOf(id)]!.get(id);
+  }
+
+  /** The lines of an id that occurs more than once. */
+  duplicateLines(id: string): number[] | undefined {
+    return this.duplicates.get(id);
+  }
 }
+
+/**
+ * What is known of a line: nothing yet (undefined), its full parse, or (a string) the id of the
+ * sample on it, from `classifyLine`, until something needs the sample itself.
+ */
+type LineState = ParsedLine | string | undefined;
 
 /**
  * The lines of one dataset and their parses. Edits splice lines in place and drop only the parses of
  * the lines they touch, so an edit of one line re-parses one line.
+ *
+ * The background pass over a large document (`parseSteps`) keeps only each sample's id, not its parse:
+ * the samples of 100,000 lines are 50 MB that the garbage collector would copy and mark (pauses of
+ * 10-30 ms) for lines that nothing but the counts and the id index needs. Lines are parsed in full
+ * when something asks for their sample.
  */
 export class Dataset implements DatasetView {
   private lines: string[];
-  private parsed: (ParsedLine | undefined)[];
+  private parsed: LineState[];
+  /** Lines whose state is known (not undefined): `isParsed()` without a scan. */
+  private known = 0;
   private idIndex: IdIndex | undefined;
   version = 0;
 
@@ -180,6 +211,14 @@ export class Dataset implements DatasetView {
   ) {
     this.lines = splitDocumentLines(text);
     this.parsed = new Array(this.lines.length);
+  }
+
+  /** A dataset from lines already split as the editor counts them (a document read from disk in chunks). */
+  static fromLines(lines: string[], fields: DatasetFields): Dataset {
+    const dataset = new Dataset('', fields);
+    dataset.lines = lines;
+    dataset.parsed = new Array(lines.length);
+    return dataset;
   }
 
   get lineCount(): number {
@@ -194,29 +233,52 @@ export class Dataset implements DatasetView {
     if (fields.textField === this.fields.textField && fields.idField === this.fields.idField) return;
     this.fields = fields;
     this.parsed = new Array(this.lines.length);
+    this.known = 0;
     this.idIndex = undefined;
     this.version++;
   }
 
-  parsedLine(line: number): ParsedLine {
+  private inRange(line: number): boolean {
     // A line from a client may be anything: never index past the end (that would grow the array).
-    if (!Number.isInteger(line) || line < 0 || line >= this.lines.length) return BLANK;
-    let parsed = this.parsed[line];
-    if (!parsed) {
-      parsed = parseLine(this.lines[line] ?? '', this.fields);
-      this.parsed[line] = parsed;
-    }
+    return Number.isInteger(line) && line >= 0 && line < this.lines.length;
+  }
+
+  private setState(line: number, state: ParsedLine | string): void {
+    if (this.parsed[line] === undefined) this.known++;
+    this.parsed[line] = state;
+  }
+
+  parsedLine(line: number): ParsedLine {
+    if (!this.inRange(line)) return BLANK;
+    const state = this.parsed[line];
+    if (state !== undefined && typeof state !== 'string') return state;
+    const parsed = parseLine(this.lines[line] ?? '', this.fields);
+    this.setState(line, parsed);
     return parsed;
   }
 
-  /** Parses every line not parsed yet and rebuilds the id index, in steps of about `linesPerStep` lines. */
+  /** What an index needs of a line: its sample's id (a string), or its parse when it is not a sample. */
+  private classified(line: number): ParsedLine | string {
+    const state = this.parsed[line];
+    if (state !== undefined) return state;
+    const { kind, id } = classifyLine(this.lines[line] ?? '', this.fields);
+    // A line that is not a sample is blank (nothing to keep) or an error (rare: its message is worth the parse).
+    const known = kind === 'sample' ? id! : kind === 'blank' ? BLANK : parseLine(this.lines[line] ?? '', this.fields);
+    this.setState(line, known);
+    return known;
+  }
+
+  /**
+   * Classifies every line not known yet and rebuilds the id index, in steps of about `linesPerStep`
+   * lines; the samples themselves are parsed later, when something asks for them.
+   */
   *parseSteps(linesPerStep = 200): Generator<void, void> {
     const version = this.version;
     let work = 0;
     for (let line = 0; line < this.lines.length; line++) {
       if (this.version !== version) return; // edited meanwhile: the caller asks again
-      if (!this.parsed[line]) {
-        this.parsedLine(line);
+      if (this.parsed[line] === undefined) {
+        this.classified(line);
         work++;
       }
       if ((line & 4095) === 4095 || work >= linesPerStep) {
@@ -228,17 +290,16 @@ export class Dataset implements DatasetView {
     const index = new IdIndex();
     for (let line = 0; line < this.lines.length; line++) {
       if (this.version !== version) return;
-      const sample = this.sampleAt(line);
-      if (sample) index.add(sample.id, line);
+      const id = this.idAt(line);
+      if (id !== undefined) index.add(id, line);
       if ((line & 4095) === 4095) yield;
     }
     this.idIndex = index;
   }
 
-  /** True when every line has been parsed since the last edit. */
+  /** True when every line has been classified or parsed since the last edit. */
   isParsed(): boolean {
-    for (let line = 0; line < this.lines.length; line++) if (!this.parsed[line]) return false;
-    return true;
+    return this.known === this.lines.length;
   }
 
   sampleAt(line: number): Sample | undefined {
@@ -247,19 +308,23 @@ export class Dataset implements DatasetView {
   }
 
   idAt(line: number): string | undefined {
-    return this.sampleAt(line)?.id;
+    if (!this.inRange(line)) return undefined;
+    const state = this.classified(line);
+    return typeof state === 'string' ? state : state.kind === 'sample' ? state.sample.id : undefined;
   }
 
   lineKind(line: number): ParsedLine['kind'] {
-    return this.parsedLine(line).kind;
+    if (!this.inRange(line)) return 'blank';
+    const state = this.classified(line);
+    return typeof state === 'string' ? 'sample' : state.kind;
   }
 
   firstLineOf(id: string): number | undefined {
-    return this.ids().first.get(id);
+    return this.ids().firstLine(id);
   }
 
   duplicatesOf(id: string): readonly number[] | undefined {
-    return this.idIndex?.duplicates.get(id);
+    return this.idIndex?.duplicateLines(id);
   }
 
   /** True when the id index is up to date (duplicate ids are known). */
@@ -268,7 +333,7 @@ export class Dataset implements DatasetView {
   }
 
   linesOf(id: string): readonly number[] {
-    return this.ids().duplicates.get(id) ?? linesOf(this, id);
+    return this.ids().duplicateLines(id) ?? linesOf(this, id);
   }
 
   /** Builds the id index now if it is stale (small datasets; large ones use `parseSteps`). */
@@ -280,8 +345,8 @@ export class Dataset implements DatasetView {
     if (!this.idIndex) {
       const index = new IdIndex();
       for (let line = 0; line < this.lines.length; line++) {
-        const sample = this.sampleAt(line);
-        if (sample) index.add(sample.id, line);
+        const id = this.idAt(line);
+        if (id !== undefined) index.add(id, line);
       }
       this.idIndex = index;
     }
@@ -300,15 +365,18 @@ export class Dataset implements DatasetView {
     const replaced = first.slice(0, edit.startCharacter) + edit.text + last.slice(edit.endCharacter);
     const newLines = replaced.split(/\r\n|\r|\n/);
     const removed = edit.endLine - edit.startLine + 1;
+    for (let line = edit.startLine; line < edit.startLine + removed && line < this.parsed.length; line++) if (this.parsed[line] !== undefined) this.known--;
     this.lines = splice(this.lines, edit.startLine, removed, newLines);
-    this.parsed = splice(this.parsed, edit.startLine, removed, new Array<ParsedLine | undefined>(newLines.length));
+    this.parsed = splice(this.parsed, edit.startLine, removed, new Array<LineState>(newLines.length));
     this.idIndex = undefined;
     this.version++;
   }
 
-  replaceAll(text: string): void {
-    this.lines = splitDocumentLines(text);
+  /** The whole text changed: a string, or lines already split as the editor counts them. */
+  replaceAll(text: string | string[]): void {
+    this.lines = typeof text === 'string' ? splitDocumentLines(text) : text;
     this.parsed = new Array(this.lines.length);
+    this.known = 0;
     this.idIndex = undefined;
     this.version++;
   }

@@ -1,5 +1,6 @@
 // The hover of a sample, as Markdown. Every piece of data in it is escaped: dataset text and labels
 // are untrusted and must not become links, commands or HTML.
+import { predictedLabels, sameSet } from './labelSets';
 import { escapeMarkdown } from './markdown';
 import type { SampleInfo } from './project';
 import type { Prediction } from './types';
@@ -9,7 +10,31 @@ function describePrediction(p: Prediction): string {
   const source = p.origin === 'model'
     ? p.modelVersion ? `external model (${escapeMarkdown(p.modelVersion)})` : `embedded model${p.coldStart ? ' (cold start: too few labels yet)' : ''}`
     : `file${p.modelVersion ? ` (${escapeMarkdown(p.modelVersion)})` : ''}`;
+  if (p.labels) return `**${setMarkdown(p.labels)}** ${p.score.toFixed(2)} (least sure label) — ${source}`;
   return `**${escapeMarkdown(p.label)}** ${p.score.toFixed(2)} — ${source}`;
+}
+
+/** A set as escaped Markdown: each name escaped on its own. */
+function setMarkdown(labels: readonly string[]): string {
+  return `\\{${[...labels].sort().map(escapeMarkdown).join(', ')}\\}`;
+}
+
+function labelsMarkdown(record: { label?: string; labels?: string[] }): string {
+  return record.labels ? setMarkdown(record.labels) : escapeMarkdown(record.label ?? '');
+}
+
+/** Multi-label: every label's probability, most probable first; the labels of the set in bold. */
+function perLabelScores(p: Prediction): string | undefined {
+  if (!p.labels || !p.scores) return undefined;
+  const set = new Set(p.labels);
+  const rows = Object.entries(p.scores)
+    .sort(([a, x], [b, y]) => y - x || (a < b ? -1 : a > b ? 1 : 0))
+    .map(([label, score]) => (set.has(label) ? `**${escapeMarkdown(label)}** ${score.toFixed(2)}` : `${escapeMarkdown(label)} ${score.toFixed(2)}`));
+  return rows.length > 0 ? `Per label: ${rows.join(' · ')}` : undefined;
+}
+
+function differ(a: Prediction, b: Prediction): boolean {
+  return a.labels || b.labels ? !sameSet(predictedLabels(a), predictedLabels(b)) : a.label !== b.label;
 }
 
 export function hoverMarkdown(info: SampleInfo): string {
@@ -17,12 +42,17 @@ export function hoverMarkdown(info: SampleInfo): string {
   lines.push(`**Loopmark** · task ${escapeMarkdown(info.task.name)} · sample ${escapeMarkdown(info.sample.id)}`);
   lines.push('');
   const { filePrediction, modelPrediction } = info;
-  if (filePrediction && modelPrediction && filePrediction.label !== modelPrediction.label) {
+  if (filePrediction && modelPrediction && differ(filePrediction, modelPrediction)) {
     lines.push(`Predictions disagree:`);
     lines.push(`- ${describePrediction(filePrediction)}`);
     lines.push(`- ${describePrediction(modelPrediction)}`);
+    const scores = perLabelScores(info.shown ?? modelPrediction);
+    if (scores) lines.push('', scores);
   } else if (info.shown ?? modelPrediction) {
-    lines.push(`Prediction: ${describePrediction((info.shown ?? modelPrediction)!)}`);
+    const shown = (info.shown ?? modelPrediction)!;
+    lines.push(`Prediction: ${describePrediction(shown)}`);
+    const scores = perLabelScores(shown);
+    if (scores) lines.push('', scores);
   } else {
     lines.push('Prediction: none');
   }
@@ -30,12 +60,12 @@ export function hoverMarkdown(info: SampleInfo): string {
   if (info.current) {
     const c = info.current;
     const verb = c.answer === 'ignore' ? 'Skipped' : c.answer === 'reject' ? 'Rejected' : 'Label';
-    lines.push(`${verb}: **${escapeMarkdown(c.label)}** (${c.source}) by ${escapeMarkdown(c.annotator)} at ${escapeMarkdown(c.time)}`);
+    lines.push(`${verb}: **${labelsMarkdown(c)}** (${c.source}) by ${escapeMarkdown(c.annotator)} at ${escapeMarkdown(c.time)}`);
   } else {
     lines.push('Label: none yet');
   }
   const others = info.labels.filter((r) => r !== info.current && !r.target);
-  for (const r of others) lines.push(`- also **${escapeMarkdown(r.label)}** (${r.answer}) by ${escapeMarkdown(r.annotator)}`);
+  for (const r of others) lines.push(`- also **${labelsMarkdown(r)}** (${r.answer}) by ${escapeMarkdown(r.annotator)}`);
   if (info.guideline?.description) {
     lines.push('');
     lines.push(`Guideline for ${escapeMarkdown(info.guideline.name)}: ${escapeMarkdown(info.guideline.description)}`);

@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import { appendDurable, removeOrphans, withFileLock, writeFileAtomic } from './fsutil';
 import { isBlank, jsonErrorPosition, splitLines } from './jsonl';
+import { canonicalSet } from './labelSets';
 import type { Answer, LabelRecord, LabelSource, LabelTarget, LineProblem } from './types';
 
 const ANSWERS: readonly Answer[] = ['accept', 'reject', 'ignore'];
@@ -18,7 +19,10 @@ export function labelKey(record: Pick<LabelRecord, 'id' | 'annotator' | 'target'
   return `${record.id}\u0000${targetKey(record.target)}\u0000${record.annotator}`;
 }
 
-/** Serializes a record with a fixed key order, so equal records are equal bytes. */
+/**
+ * Serializes a record with a fixed key order, so equal records are equal bytes. A set (`labels`) takes
+ * the place of `label` and is written sorted and unique, so the same choice is always the same line.
+ */
 export function serializeLabel(record: LabelRecord): string {
   const ordered: Record<string, unknown> = { id: record.id };
   if (record.target) {
@@ -26,7 +30,8 @@ export function serializeLabel(record: LabelRecord): string {
       ? { kind: 'span', start: record.target.start, end: record.target.end }
       : { kind: 'turn', index: record.target.index };
   }
-  ordered['label'] = record.label;
+  if (record.labels) ordered['labels'] = canonicalSet(record.labels);
+  else ordered['label'] = record.label;
   ordered['answer'] = record.answer;
   ordered['source'] = record.source;
   if (record.score !== undefined) ordered['score'] = record.score;
@@ -66,7 +71,16 @@ export function toLabelRecord(value: unknown): LabelRecord | string {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'Expected a JSON object';
   const v = value as Record<string, unknown>;
   if (typeof v['id'] !== 'string' || v['id'] === '') return '"id" must be a non-empty string';
-  if (typeof v['label'] !== 'string') return '"label" must be a string';
+  const single = v['label'];
+  const set = v['labels'];
+  if (single !== undefined && set !== undefined) return 'has both "label" and "labels": keep "label" (one label) or "labels" (the set of a multi-label task)';
+  if (set !== undefined) {
+    if (!Array.isArray(set) || !set.every((l): l is string => typeof l === 'string')) return '"labels" must be a list of strings, like ["billing", "bug"] ([] for none)';
+  } else if (single === undefined) {
+    return 'needs "label" (a string) or "labels" (a list of strings)';
+  } else if (typeof single !== 'string') {
+    return '"label" must be a string';
+  }
   if (!ANSWERS.includes(v['answer'] as Answer)) return `"answer" must be one of ${ANSWERS.join(', ')}`;
   if (typeof v['annotator'] !== 'string') return '"annotator" must be a string';
   if (typeof v['time'] !== 'string') return '"time" must be an ISO 8601 string';
@@ -76,7 +90,7 @@ export function toLabelRecord(value: unknown): LabelRecord | string {
   if (target === false) return '"target" must be {"kind": "span", "start", "end"} or {"kind": "turn", "index"}';
   const record: LabelRecord = {
     id: v['id'],
-    label: v['label'],
+    ...(Array.isArray(set) ? { labels: canonicalSet(set as string[]) } : { label: single as string }),
     answer: v['answer'] as Answer,
     annotator: v['annotator'],
     time: v['time'],

@@ -1,6 +1,9 @@
 // The embedded model in the loop: one classifier per task, trained from the label files at start
 // (deterministically, so the model is reproducible from the label files alone) and updated on every
-// decision. Predictions are cached per sample until the model changes.
+// decision. Predictions are cached per sample until the model changes. A multi-label task gets a
+// multi-label classifier (one-vs-rest, per-label threshold) trained on the decisions' sets.
+import { labelNames } from './analysis';
+import { canonicalSet, leastSure } from './labelSets';
 import { TextClassifier, type LabeledText } from './model/classifier';
 import type { DatasetEntry, Predictor, Project } from './project';
 import type { Sample } from './dataset';
@@ -40,9 +43,20 @@ export interface ModelState {
   minExamplesPerLabel: number;
 }
 
-/** The example a decision teaches, or undefined (a skip teaches nothing; a reject only says "not this"). */
-function teaches(record: LabelRecord | undefined): string | undefined {
-  return record && record.answer === 'accept' && !record.target && record.label ? record.label : undefined;
+/**
+ * The example a decision teaches, or undefined (a skip teaches nothing; a reject only says "not this").
+ * In a multi-label task the whole set, closed world: even an empty set teaches that no label applies.
+ */
+function teaches(task: Task, record: LabelRecord | undefined): string | string[] | undefined {
+  if (!record || record.answer !== 'accept' || record.target) return undefined;
+  // A declared task learns its own labels only: a label outside its set is an error on that sample
+  // (until loopmark.json or the label changes), not an example to spread to similar samples.
+  const known = task.inferred ? undefined : labelNames(task);
+  if (task.multiLabel) {
+    const set = record.labels ?? (record.label ? [record.label] : undefined);
+    return set && known ? set.filter((l) => known.has(l)) : set;
+  }
+  return record.label && (!known || known.has(record.label)) ? record.label : undefined;
 }
 
 export class Learner implements Predictor {
@@ -53,7 +67,7 @@ export class Learner implements Predictor {
   private create(task: Task, labels: string[]): TaskModel | undefined {
     if (labels.length > MAX_MODEL_LABELS) return undefined;
     const model: TaskModel = {
-      classifier: new TextClassifier({ labels, multiLabel: false, minExamplesPerLabel: task.model.minExamplesPerLabel, buckets: bucketsFor(labels.length) }),
+      classifier: new TextClassifier({ labels, multiLabel: task.multiLabel, minExamplesPerLabel: task.model.minExamplesPerLabel, buckets: bucketsFor(labels.length) }),
       version: 0,
       cache: new Map(),
       minExamplesPerLabel: task.model.minExamplesPerLabel,
@@ -79,13 +93,13 @@ export class Learner implements Predictor {
       const index = this.project.labelStore(entry.labelPath).index;
       const { dataset } = entry;
       for (let line = 0; line < dataset.lineCount; line++) {
-        if ((line + 1) % 20_000 === 0) yield;
+        if ((line + 1) % 2_000 === 0) yield;
         // The id comes from the index; the text is read only for labeled samples.
         const id = dataset.idAt(line);
         if (id === undefined || seen.has(id)) continue;
         const record = index.current(id, this.project.annotator);
-        const label = teaches(record);
-        if (!label) continue;
+        const label = teaches(task, record);
+        if (label === undefined) continue;
         const sample = dataset.sampleAt(line);
         if (!sample) continue;
         seen.add(sample.id);
@@ -136,14 +150,13 @@ export class Learner implements Predictor {
   /** Learns one decision at once, so the next diagnostics already reflect it. */
   learn(task: Task, sample: Sample, record: LabelRecord): void {
     if (!task.model.enabled) return;
-    const label = teaches(record);
-    if (!label) return;
+    const label = teaches(task, record);
+    if (label === undefined) return;
     const model = this.models.get(task.name) ?? this.create(task, task.labels.map((l) => l.name));
     if (!model) return;
-    if (!model.classifier.labels.includes(label)) {
-      if (model.classifier.labels.length >= MAX_MODEL_LABELS) return;
-      model.classifier.addLabel(label);
-    }
+    const fresh = (typeof label === 'string' ? [label] : label).filter((l) => !model.classifier.labels.includes(l));
+    if (model.classifier.labels.length + fresh.length > MAX_MODEL_LABELS) return;
+    for (const l of fresh) model.classifier.addLabel(l);
     model.classifier.update(sample.text, label);
     model.version++;
   }
@@ -155,6 +168,12 @@ export class Learner implements Predictor {
     if (cached && cached.version === model.version && cached.text === sample.text) return cached.prediction;
     const p = model.classifier.predict(sample.text);
     const prediction: Prediction = { label: p.label, score: p.score, origin: 'model', coldStart: p.coldStart, scores: p.scores };
+    if (p.labels) {
+      // A set is as sure as its least sure label: the confidence the task's threshold is compared to.
+      // (The classifier's per-label thresholds stay at their default 0.5, the point of max(p, 1 - p).)
+      prediction.labels = canonicalSet(p.labels);
+      prediction.score = leastSure(p.scores)?.certainty ?? 1;
+    }
     model.cache.set(sample.id, { version: model.version, text: sample.text, prediction });
     return prediction;
   }

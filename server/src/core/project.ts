@@ -10,6 +10,7 @@ import { Dataset, type DatasetFields, type DatasetView, type LineEdit, type Samp
 import { DiskDataset } from './diskDataset';
 import { CancelledError, drive } from './slicer';
 import { LabelFile, LabelIndex } from './labels';
+import { canonicalSet, formatSet, predictedLabels, recordLabels } from './labelSets';
 import { isInside, PathOutsideWorkspaceError, resolveInside, toRelative } from './paths';
 import { parsePredictionFile, type PredictionFile } from './predictions';
 import type { ModelState } from './learner';
@@ -205,11 +206,12 @@ export class Project {
     return found.map((f) => path.resolve(f)).filter((f) => this.taskOf(f) !== undefined).sort();
   }
 
-  private createEntry(file: string, dataset: DatasetView | string, open: boolean): DatasetEntry | undefined {
+  private createEntry(file: string, dataset: DatasetView | string | string[], open: boolean): DatasetEntry | undefined {
     const task = this.taskOf(file);
     if (!task) return undefined;
     const relativePath = toRelative(this.root, file);
-    const view = typeof dataset === 'string' ? new Dataset(dataset, { textField: task.textField, idField: task.idField }) : dataset;
+    const fields = { textField: task.textField, idField: task.idField };
+    const view = typeof dataset === 'string' ? new Dataset(dataset, fields) : Array.isArray(dataset) ? Dataset.fromLines(dataset, fields) : dataset;
     if (task.inferred && !looksLikeDataset(view)) return undefined;
     const entry: DatasetEntry = { path: file, relativePath, task, dataset: view, open, labelPath: '', predictionsPath: '' };
     try {
@@ -227,7 +229,8 @@ export class Project {
   }
 
   /** An editor opened a file. Returns its dataset entry, or undefined when it is not a dataset. */
-  open(file: string, text: string): DatasetEntry | undefined {
+  /** An editor opened the file: its text (or its lines, read from disk by reference) is the truth now. */
+  open(file: string, text: string | string[]): DatasetEntry | undefined {
     const existing = this.datasets.get(file);
     if (existing && existing.dataset instanceof Dataset) {
       existing.open = true;
@@ -238,6 +241,23 @@ export class Project {
     this.indexing.delete(file);
     this.orphans.delete(file);
     return this.createEntry(file, text, true);
+  }
+
+  /**
+   * An entry over the first lines of a document that is still being read (opened by reference), for
+   * the diagnostics in view before the rest arrives. Nothing is stored.
+   */
+  previewEntry(file: string, lines: string[]): DatasetEntry | undefined {
+    const task = this.taskOf(file);
+    if (!task) return undefined;
+    const dataset = Dataset.fromLines(lines, { textField: task.textField, idField: task.idField });
+    const entry: DatasetEntry = { path: file, relativePath: toRelative(this.root, file), task, dataset, open: true, labelPath: '', predictionsPath: '' };
+    try {
+      this.bindTask(entry, task);
+    } catch {
+      return undefined;
+    }
+    return entry;
   }
 
   change(file: string, edits: readonly LineEdit[]): void {
@@ -361,8 +381,9 @@ export class Project {
 
   /** The file's prediction (record first, then sidecar) and the predictor's, and which one is shown. */
   predictions(entry: DatasetEntry, sample: Sample): { file?: Prediction; model?: Prediction; shown?: Prediction } {
-    const file = sample.prediction ?? this.predictionFile(entry.predictionsPath).byId.get(sample.id);
-    const model = entry.task.model.enabled ? this.predictor?.predict(entry.task, sample) : undefined;
+    const { multiLabel } = entry.task;
+    const file = fitToTask(sample.prediction ?? this.predictionFile(entry.predictionsPath).byId.get(sample.id), multiLabel);
+    const model = fitToTask(entry.task.model.enabled ? this.predictor?.predict(entry.task, sample) : undefined, multiLabel);
     // A model in cold start is shown in the hover, never as a diagnostic: it has not seen enough labels.
     const usable = model && !model.coldStart ? model : undefined;
     const shown = entry.task.prefer === 'model' ? (usable ?? file) : (file ?? usable);
@@ -373,14 +394,16 @@ export class Project {
   labelSet(entry: DatasetEntry): LabelDef[] {
     if (!entry.task.inferred) return entry.task.labels;
     const names = new Set<string>();
-    for (const list of this.labelStore(entry.labelPath).index.all()) for (const r of list) if (r.answer !== 'ignore' && r.label) names.add(r.label);
-    for (const p of this.predictionFile(entry.predictionsPath).byId.values()) names.add(p.label);
+    for (const list of this.labelStore(entry.labelPath).index.all()) {
+      for (const r of list) if (r.answer !== 'ignore') for (const l of recordLabels(r)) if (l) names.add(l);
+    }
+    for (const p of this.predictionFile(entry.predictionsPath).byId.values()) for (const l of predictedLabels(p)) names.add(l);
     const { dataset } = entry;
     // Predictions inside records: read for datasets in memory; a disk index does not keep them.
     if (dataset instanceof Dataset) {
       for (let line = 0; line < dataset.lineCount; line++) {
         const p = dataset.sampleAt(line)?.prediction;
-        if (p) names.add(p.label);
+        if (p) for (const l of predictedLabels(p)) names.add(l);
       }
     }
     return [...names].sort().map((name) => ({ name }));
@@ -407,7 +430,7 @@ export class Project {
       }
       return {
         id: decision.sampleId,
-        label: decision.label,
+        ...decidedLabels(entry.task, decision),
         answer: decision.answer,
         annotator: this.annotator,
         time,
@@ -437,6 +460,7 @@ export class Project {
     if (!entry) return [];
     const index = this.labelStore(entry.labelPath).index;
     const known = new Set(this.effectiveTask(entry).labels.map((l) => l.name));
+    const { multiLabel } = entry.task;
     const decisions: LabelDecision[] = [];
     const seen = new Set<string>();
     for (let line = 0; line < entry.dataset.lineCount; line++) {
@@ -446,7 +470,15 @@ export class Project {
       seen.add(id);
       const sample = entry.dataset.sampleAt(line)!;
       const { shown } = this.predictions(entry, sample);
-      if (!shown || shown.score < minScore || !known.has(shown.label)) continue;
+      if (!shown || shown.score < minScore) continue;
+      if (multiLabel) {
+        // The whole predicted set, when every label of it is known; its score is the least sure label's.
+        const set = predictedLabels(shown);
+        if (!set.every((l) => known.has(l))) continue;
+        decisions.push({ sampleId: sample.id, labels: set, answer: 'accept', source: 'prediction', score: shown.score });
+        continue;
+      }
+      if (!known.has(shown.label)) continue;
       decisions.push({ sampleId: sample.id, label: shown.label, answer: 'accept', source: 'prediction', score: shown.score });
     }
     return decisions;
@@ -487,9 +519,9 @@ export class Project {
    */
   findings(
     file: string,
-    options: { max?: number; focus?: ReadonlyArray<readonly [number, number]>; extraLines?: readonly number[]; isCancelled?: () => boolean } = {},
+    options: { max?: number; focus?: ReadonlyArray<readonly [number, number]>; extraLines?: readonly number[]; isCancelled?: () => boolean; entry?: DatasetEntry } = {},
   ): FindingsResult {
-    const entry = this.entry(file);
+    const entry = options.entry ?? this.entry(file);
     if (!entry) return { findings: this.fileProblems(file), omitted: 0 };
     const max = options.max ?? 1000;
     const task = this.effectiveTask(entry);
@@ -571,8 +603,9 @@ export class Project {
     const current = index.current(sample.id, this.annotator);
     const { file: filePrediction, model: modelPrediction, shown } = this.predictions(entry, sample);
     const task = this.effectiveTask(entry);
-    const guidelineName = current?.label ?? shown?.label;
-    const guideline = task.labels.find((l) => l.name === guidelineName);
+    // A set has no one guideline: a multi-label hover shows the labels and their scores instead.
+    const guidelineName = task.multiLabel ? undefined : current?.label ?? shown?.label;
+    const guideline = guidelineName === undefined ? undefined : task.labels.find((l) => l.name === guidelineName);
     return {
       sample, line, task, labels: index.of(sample.id),
       ...(current ? { current } : {}),
@@ -602,7 +635,7 @@ export class Project {
     let errors = 0;
     let needsReview = 0;
     for (let line = 0; line < dataset.lineCount; line++) {
-      if ((line + 1) % 20_000 === 0) yield;
+      if ((line + 1) % 2_000 === 0) yield;
       const id = dataset.idAt(line);
       if (id === undefined) {
         if (dataset.lineKind(line) === 'error') errors++;
@@ -633,6 +666,37 @@ export class Project {
   entries(): IterableIterator<DatasetEntry> {
     return this.datasets.values();
   }
+}
+
+/**
+ * A prediction in the shape of its task, whatever its source gave: a multi-label task sees a set (one
+ * label is the set of that label), a single-label task one label (Label Studio's several choices: the first).
+ */
+function fitToTask(prediction: Prediction | undefined, multiLabel: boolean): Prediction | undefined {
+  if (!prediction || (prediction.labels !== undefined) === multiLabel) return prediction;
+  if (multiLabel) return { ...prediction, labels: predictedLabels(prediction) };
+  const { labels: _set, ...single } = prediction;
+  return single;
+}
+
+/**
+ * What a decision writes, in the shape of its task: a set (`labels`, canonical) for a multi-label task,
+ * where one label is the set of that label; one `label` for a single-label task, where a set of one is
+ * that label. Anything else is refused with the reason (it comes from a client or a script).
+ */
+export function decidedLabels(task: Task, decision: Pick<LabelDecision, 'label' | 'labels' | 'sampleId'>): { label: string } | { labels: string[] } {
+  const { label, labels } = decision;
+  if (label !== undefined && labels !== undefined) throw new Error(`The decision on '${decision.sampleId}' has both "label" and "labels"; give one`);
+  if (labels !== undefined && !(Array.isArray(labels) && labels.every((l) => typeof l === 'string'))) {
+    throw new Error(`"labels" of the decision on '${decision.sampleId}' must be a list of strings`);
+  }
+  if (task.multiLabel) return { labels: canonicalSet(labels ?? (label ? [label] : [])) };
+  if (labels === undefined) {
+    if (typeof label !== 'string') throw new Error(`The decision on '${decision.sampleId}' has no "label"`);
+    return { label };
+  }
+  if (labels.length <= 1) return { label: labels[0] ?? '' };
+  throw new Error(`Task '${task.name}' takes one label per sample, not the set ${formatSet(labels)}; set "multiLabel": true in loopmark.json to label sets`);
 }
 
 /** For an inferred task, a .jsonl counts as a dataset only when one of its first records has a text. */

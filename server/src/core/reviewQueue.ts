@@ -4,13 +4,14 @@
 // on large pools, so a million-sample task ranks in bounded time.
 import { mulberry32 } from './model/prng';
 import { topN, type QueueCandidate, type ScoredPrediction } from './model/queue';
+import { predictedLabels } from './labelSets';
 import type { DatasetEntry, Project } from './project';
 import type { Prediction, Task } from './types';
 
 /** Samples scored per ranking; larger tasks are ranked on a seeded random pool of this size. */
 export const POOL_SIZE = 5000;
 /** Candidates scored between two yields (each may read its line from disk and predict). */
-const STEP = 100;
+const STEP = 20;
 
 export interface QueueItem {
   path: string;
@@ -30,8 +31,19 @@ export interface QueueOptions {
   isCancelled?: () => boolean;
 }
 
-function scored(p: Prediction): ScoredPrediction {
-  return { label: p.label, score: p.score, scores: p.scores ?? { [p.label]: p.score }, ...(p.coldStart ? { coldStart: true } : {}) };
+/**
+ * What the ranking needs of a prediction. In a multi-label task every prediction is a set (one label is
+ * a set of one), and model/queue.ts ranks a set by its least sure label: uncertainty = closeness of
+ * that label's probability to its threshold (0.5, the embedded model's per-label threshold), i.e.
+ * 1 - 2 * min_k |p_k - 0.5|; the `entropy` strategy takes the largest binary entropy instead. A set
+ * without per-label scores counts each of its labels at the set's confidence.
+ */
+function scored(p: Prediction, multiLabel: boolean): ScoredPrediction {
+  const cold = p.coldStart ? { coldStart: true } : {};
+  if (!multiLabel) return { label: p.label, score: p.score, scores: p.scores ?? { [p.label]: p.score }, ...cold };
+  const labels = predictedLabels(p);
+  const scores = p.scores ?? (labels.length > 0 ? Object.fromEntries(labels.map((l) => [l, p.score])) : { [p.label]: 1 - p.score });
+  return { label: p.label, score: p.score, scores, labels, ...cold };
 }
 
 /** The entries of a task's datasets (those already indexed). */
@@ -82,6 +94,7 @@ export function* reviewQueueSteps(project: Project, task: Task, n: number, optio
     for (let i = 0; i < count; i++) {
       const k = chosen.length < POOL_SIZE ? chosen.length : Math.floor(random() * (i + 1));
       if (k < POOL_SIZE) chosen[k] = i; // reservoir sampling
+      if ((i + 1) % (STEP * 1000) === 0) yield;
     }
     pool = chosen.sort((x, y) => x - y);
   } else {
@@ -101,14 +114,15 @@ export function* reviewQueueSteps(project: Project, task: Task, n: number, optio
     const candidate: QueueCandidate = { key, order: i };
     // A model in cold start does not rank: its opinion shows only in hovers until it has seen enough labels.
     const modelLike = model && !model.coldStart ? model : file;
-    if (modelLike) candidate.model = scored(modelLike);
-    if (file && model) candidate.file = { label: file.label, score: file.score };
+    if (modelLike) candidate.model = scored(modelLike, task.multiLabel);
+    if (file && model) candidate.file = { label: file.label, score: file.score, ...(task.multiLabel ? { labels: predictedLabels(file) } : {}) };
     candidates.push(candidate);
     items.set(key, {
       path: entry.path, line, sampleId: sample.id, text: sample.text,
       ...(shown ? { prediction: shown } : {}), ...(model ? { model } : {}), ...(file ? { file } : {}),
     });
   }
+  yield;
   // In pool order the candidates keep their file order, which the strategies use to break ties.
   return topN(candidates, task.queue.strategy, n, { seed: options.seed ?? 0 }).map((key) => items.get(key)!);
 }

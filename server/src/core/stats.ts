@@ -1,4 +1,5 @@
 // Counts of a dataset's samples and labels, for `loopmark stats` and CI.
+import { recordLabels } from './labelSets';
 import { toRelative } from './paths';
 import type { Project } from './project';
 
@@ -10,8 +11,14 @@ export interface Stats {
   /** Lines that are not usable samples (invalid JSON, no text...). */
   invalidLines: number;
   labelFile: string;
-  /** Decisions per label, split by answer. Every annotator's decisions count. */
+  /**
+   * Decisions per label, split by answer. Every annotator's decisions count. A set (multi-label) counts
+   * for each of its labels, so these add up to more than the decisions.
+   */
   labels: Record<string, { accept: number; reject: number; ignore: number }>;
+  /** Multi-label tasks: decisions whose set is empty ("none of the labels"), split by answer. */
+  emptySets?: { accept: number; reject: number; ignore: number };
+  /** Decisions by answer: one per decision, whatever the size of its set. */
   answers: { accept: number; reject: number; ignore: number };
   annotators: Record<string, number>;
 }
@@ -33,6 +40,7 @@ export function datasetStats(project: Project, file: string): Stats {
     annotators: Object.create(null) as Stats['annotators'],
   };
   for (const label of project.effectiveTask(entry).labels) stats.labels[label.name] = { accept: 0, reject: 0, ignore: 0 };
+  if (entry.task.multiLabel) stats.emptySets = { accept: 0, reject: 0, ignore: 0 };
   const seen = new Set<string>();
   const { dataset } = entry;
   for (let line = 0; line < dataset.lineCount; line++) {
@@ -51,8 +59,9 @@ export function datasetStats(project: Project, file: string): Stats {
     if (seen.has(id)) continue; // a duplicate id shares its labels; count them once
     seen.add(id);
     for (const r of decisions) {
-      const counts = (stats.labels[r.label] ??= { accept: 0, reject: 0, ignore: 0 });
-      counts[r.answer]++;
+      const labels = recordLabels(r);
+      for (const label of labels) (stats.labels[label] ??= { accept: 0, reject: 0, ignore: 0 })[r.answer]++;
+      if (labels.length === 0) (stats.emptySets ??= { accept: 0, reject: 0, ignore: 0 })[r.answer]++;
       stats.answers[r.answer]++;
       stats.annotators[r.annotator] = (stats.annotators[r.annotator] ?? 0) + 1;
     }
@@ -61,7 +70,7 @@ export function datasetStats(project: Project, file: string): Stats {
 }
 
 export function formatStats(name: string, s: Stats): string {
-  const width = Math.max(5, ...Object.keys(s.labels).map((l) => l.length));
+  const width = Math.max(s.emptySets ? 9 : 5, ...Object.keys(s.labels).map((l) => l.length));
   const rows = Object.entries(s.labels)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([label, c]) => `  ${label.padEnd(width)}  ${String(c.accept).padStart(7)}  ${String(c.reject).padStart(7)}  ${String(c.ignore).padStart(7)}`);
@@ -70,7 +79,8 @@ export function formatStats(name: string, s: Stats): string {
     `  samples ${s.samples}, labeled ${s.labeled}, unlabeled ${s.unlabeled}${s.invalidLines ? `, invalid lines ${s.invalidLines}` : ''}`,
     `  ${'label'.padEnd(width)}  ${'accept'.padStart(7)}  ${'reject'.padStart(7)}  ${'ignore'.padStart(7)}`,
     ...rows,
-    `  ${'total'.padEnd(width)}  ${String(s.answers.accept).padStart(7)}  ${String(s.answers.reject).padStart(7)}  ${String(s.answers.ignore).padStart(7)}`,
+    ...(s.emptySets ? [`  ${'{}'.padEnd(width)}  ${String(s.emptySets.accept).padStart(7)}  ${String(s.emptySets.reject).padStart(7)}  ${String(s.emptySets.ignore).padStart(7)}  (empty set: none of the labels)`] : []),
+    `  ${(s.emptySets ? 'decisions' : 'total').padEnd(width)}  ${String(s.answers.accept).padStart(7)}  ${String(s.answers.reject).padStart(7)}  ${String(s.answers.ignore).padStart(7)}`,
     '',
   ].join('\n');
 }

@@ -49,10 +49,15 @@ export type Answer = 'accept' | 'reject' | 'ignore';
 /** How the label came about: an accepted prediction, a corrected prediction, or a label with no prediction. */
 export type LabelSource = 'prediction' | 'correction' | 'manual';
 
-/** One line of a label file: one annotator's decision on one sample (or part of it). */
+/**
+ * One line of a label file: one annotator's decision on one sample (or part of it). It holds exactly
+ * one of `label` (single-label tasks) and `labels` (multi-label tasks: the complete set the annotator
+ * chose, sorted and unique; labels left out are negatives, and an empty set says none applies).
+ */
 export interface LabelRecord {
   id: string;
-  label: string;
+  label?: string;
+  labels?: string[];
   answer: Answer;
   annotator: string;
   time: string;
@@ -64,8 +69,15 @@ export interface LabelRecord {
 
 /** A model's or a file's opinion on a sample. */
 export interface Prediction {
+  /** The predicted label; for a set prediction its most probable label ('' when nothing is known). */
   label: string;
+  /**
+   * The confidence of the prediction: the probability of `label`, or for a set prediction that of the
+   * least sure label (min over labels of max(p, 1 - p)), so a threshold means the same for both.
+   */
   score: number;
+  /** Multi-label: the predicted set (labels at or above their threshold; may be empty). */
+  labels?: string[];
   /** Where it came from: `file` (record or sidecar) or `model` (the embedded model). */
   origin: 'file' | 'model';
   modelVersion?: string;

@@ -19,8 +19,8 @@ export interface QueueCandidate {
   order: number;
   /** The model's prediction, if any. */
   model?: ScoredPrediction;
-  /** The label already in the file, with its confidence (1 for a human label). */
-  file?: { label: string; score: number };
+  /** The label already in the file, with its confidence (1 for a human label); `labels` for a set. */
+  file?: { label: string; score: number; labels?: string[] };
 }
 
 export interface QueueOptions {
@@ -74,6 +74,12 @@ export function uncertainty(pred: ScoredPrediction, kind: UncertaintyKind = 'mar
   if (kind === 'least-confidence') return clamp01(1 - p1);
   if (n < 2) return clamp01(1 - p1);
   return clamp01(1 - (p1 - p2));
+}
+
+function sameMembers(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  const set = new Set(a);
+  return b.every((l) => set.has(l));
 }
 
 function binaryEntropyBits(p: number): number {
@@ -137,7 +143,10 @@ function rankKeys(c: ReadonlyArray<QueueCandidate>, strategy: QueueStrategy, opt
           break;
         }
         const fileScore = Number.isFinite(f.score) ? clamp01(f.score) : 1;
-        const agrees = m.labels !== undefined ? m.labels.includes(f.label) : m.label === f.label;
+        // Multi-label: the sets must be equal (closed world); a set against one label: that label is in the set.
+        const agrees = m.labels !== undefined
+          ? f.labels !== undefined ? sameMembers(m.labels, f.labels) : m.labels.includes(f.label)
+          : m.label === f.label;
         if (!agrees) {
           // the most confident conflicts first: both sides sure, and they differ
           priority[i] = clamp01(m.score) * fileScore;

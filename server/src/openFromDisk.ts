@@ -1,0 +1,152 @@
+// Reads a document opened by reference (see OpenFromDisk in protocol.ts) from disk: decoded and split
+// into lines as the editor counts them in slices, so that no step holds the event loop for long and
+// no 48 MB string is ever built. Also computes the fingerprint the client sent, to check
+// that the disk holds the text the editor shows.
+import { isAscii } from 'node:buffer';
+import * as fs from 'node:fs';
+import { fingerprintOf, fingerprintWindows, HEAD_LENGTH, headHash } from './protocol';
+
+/** Bytes decoded and split between two yields (about 2 ms). */
+const SLICE_BYTES = 2 << 20;
+const BREAK = /\r\n|\r|\n/;
+
+export interface DiskText {
+  lines: string[];
+  /** Length of the decoded text in UTF-16 code units. */
+  length: number;
+  /** `documentFingerprint` of the decoded text, computed for the length the client announced. */
+  fingerprint: string;
+}
+
+export interface ReadOptions {
+  /** Bytes read, decoded and split per step (tests use tiny ones). */
+  sliceBytes?: number;
+  /**
+   * Called after each step with the complete lines so far (the same array, growing) and how many of
+   * them are known to be the editor's: the lines of the head, once it matches the client's `head`.
+   */
+  onLines?: (lines: readonly string[], trusted: number) => void;
+  /** The client's `headHash` of the document. */
+  head?: string;
+}
+
+/**
+ * The file's text as lines, decoded as UTF-8 (a BOM dropped, as VS Code does). `expectedLength`
+ * places the fingerprint windows; when the file's length differs, the fingerprint differs too.
+ * Each step reads a slice off the event loop, then decodes it (a plain copy when it is ASCII) and
+ * splits it; a character cut by the slice's end waits for the next read.
+ */
+export async function readDocumentLines(file: string, expectedLength: number, options: ReadOptions = {}): Promise<DiskText> {
+  const sliceBytes = options.sliceBytes ?? SLICE_BYTES;
+  const windows = fingerprintWindows(expectedLength);
+  const windowTexts = windows.map(() => '');
+  const lines: string[] = [];
+  let offset = 0;
+  let carry = '';
+  let headText = '';
+  let trusted = 0;
+  let headDone = false;
+  const handle = await fs.promises.open(file, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(sliceBytes + 4);
+    let kept = 0;
+    let atStart = true;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, kept, sliceBytes, null);
+      const available = kept + bytesRead;
+      const eof = bytesRead === 0;
+      let start = 0;
+      if (atStart) {
+        if (available < 3 && !eof) {
+          kept = available;
+          continue;
+        }
+        atStart = false;
+        if (available >= 3 && buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf) start = 3;
+      }
+      const end = eof ? available : completeCharacters(buffer, start, available);
+      const slice = buffer.subarray(start, end);
+      const decoded = isAscii(slice) ? slice.toString('latin1') : slice.toString('utf8');
+      // Fingerprint windows that overlap this piece of text.
+      for (let w = 0; w < windows.length; w++) {
+        const [from, to] = windows[w]!;
+        if (to <= offset || from >= offset + decoded.length) continue;
+        windowTexts[w] += decoded.slice(Math.max(0, from - offset), Math.min(decoded.length, to - offset));
+      }
+      if (!headDone) {
+        headText += decoded.slice(0, HEAD_LENGTH - headText.length);
+        if (headText.length >= HEAD_LENGTH || eof) {
+          headDone = true;
+          if (options.head !== undefined && headHash(headText) === options.head) trusted = countLineBreaks(headText);
+        }
+      }
+      offset += decoded.length;
+      carry = pushCompleteLines(carry, decoded, eof, lines);
+      if (eof) break;
+      options.onLines?.(lines, Math.min(trusted, lines.length));
+      buffer.copy(buffer, 0, end, available);
+      kept = available - end;
+    }
+  } finally {
+    await handle.close();
+  }
+  lines.push(carry);
+  return { lines, length: offset, fingerprint: fingerprintOf(expectedLength, windowTexts) };
+}
+
+/** Where the bytes before `available` end with a whole character: an unfinished one waits for the next read. */
+function completeCharacters(buffer: Buffer, start: number, available: number): number {
+  let i = available - 1;
+  while (i > start && available - i < 4 && (buffer[i]! & 0xc0) === 0x80) i--;
+  if (i < start) return available;
+  const lead = buffer[i]!;
+  const length = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+  return length > available - i ? i : available;
+}
+
+/**
+ * Pushes the lines that `carry + text` completes (followed by a break) and returns the rest, which
+ * has no break but maybe a final CR held back (unless `final`: its LF may come next). The two are
+ * never joined into one large string.
+ */
+function pushCompleteLines(carry: string, text: string, final: boolean, lines: string[]): string {
+  if (carry.endsWith('\r') && (text.length > 0 || final)) {
+    lines.push(carry.slice(0, -1));
+    carry = '';
+    if (text.startsWith('\n')) text = text.slice(1);
+  }
+  const end = !final && text.endsWith('\r') ? text.length - 1 : text.length;
+  const firstBreak = firstBreakIn(text, end);
+  if (firstBreak < 0) return carry + text;
+  lines.push(carry + text.slice(0, firstBreak));
+  const afterFirst = firstBreak + (text[firstBreak] === '\r' && text[firstBreak + 1] === '\n' ? 2 : 1);
+  const lastBreak = Math.max(text.lastIndexOf('\n', end - 1), text.lastIndexOf('\r', end - 1));
+  if (lastBreak < afterFirst) return text.slice(afterFirst);
+  const breakStart = text[lastBreak] === '\n' && text[lastBreak - 1] === '\r' ? lastBreak - 1 : lastBreak;
+  const head = text.slice(afterFirst, breakStart);
+  // A split on one character is several times faster than on the pattern; most files have no CR.
+  const complete = head.indexOf('\r') < 0 ? head.split('\n') : head.split(BREAK);
+  for (const line of complete) lines.push(line);
+  return text.slice(lastBreak + 1);
+}
+
+/** Line breaks in a text (CRLF counts once): the number of lines it holds whole. */
+function countLineBreaks(text: string): number {
+  let breaks = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10) breaks++;
+    else if (c === 13) {
+      breaks++;
+      if (text.charCodeAt(i + 1) === 10) i++;
+    }
+  }
+  return breaks;
+}
+
+function firstBreakIn(text: string, end: number): number {
+  const lf = text.indexOf('\n');
+  const cr = text.indexOf('\r');
+  const first = lf < 0 ? cr : cr < 0 ? lf : Math.min(lf, cr);
+  return first >= end ? -1 : first;
+}
