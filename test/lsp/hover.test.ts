@@ -93,7 +93,7 @@ describe('language server over stdio: hovers when the file and the model disagre
     const at = lines.indexOf('Predictions disagree:');
     assert.ok(at > 0, `"Predictions disagree:" in\n${text}`);
     const [file, model] = [lines[at + 1]!, lines[at + 2]!];
-    const m = /^- \*\*(\w+)\*\* (\d\.\d\d) — embedded model( \(cold start: too few labels yet\))?$/.exec(model);
+    const m = /^- \*\*(\w+)\*\* (\d\.\d\d) — embedded model( \(cold start: too few labels yet\))?( ← shown as the diagnostic)?$/.exec(model);
     assert.ok(m, `the model's line: ${model}`);
     return { file, model, modelLabel: m[1]!, modelScore: m[2]! };
   }
@@ -111,7 +111,8 @@ describe('language server over stdio: hovers when the file and the model disagre
     assert.equal(f1.message, "Suggestion: predicted 'billing' (0.88)");
     const text = await hover(F1);
     const both = disagreement(text);
-    assert.equal(both.file, '- **billing** 0.88 — file (router\\-v1)');
+    assert.equal(both.file, '- **billing** 0.88 — file (router\\-v1) ← shown as the diagnostic');
+    assert.doesNotMatch(both.model, /shown as the diagnostic/);
     assert.equal(both.modelLabel, 'account', 'the model learned that a two-factor code is an account ticket');
     assert.match(text, /^Label: none yet$/m);
     assert.match(text, /^Guideline for billing: /m, 'the guideline of the prediction the diagnostic shows');
@@ -137,6 +138,7 @@ describe('language server over stdio: hovers when the file and the model disagre
     const text = await hover(F1);
     const both = disagreement(text);
     assert.equal(both.file, '- **billing** 0.88 — file (router\\-v1)');
+    assert.match(both.model, / ← shown as the diagnostic$/);
     assert.equal(both.modelLabel, 'account');
     assert.equal(both.modelScore, data.score!.toFixed(2), 'the hover and the diagnostic show the same model score');
     assert.match(text, /^Guideline for account: /m);
@@ -152,7 +154,8 @@ describe('language server over stdio: hovers when the file and the model disagre
     assert.deepEqual(dataOf(await diagnosticOn(F1)), { sampleId: 'f1', predictedLabel: 'billing', score: 0.88, origin: 'file' });
     const text = await hover(F1);
     if (text.includes('Predictions disagree:')) {
-      assert.match(disagreement(text).model, /\(cold start: too few labels yet\)$/);
+      assert.match(disagreement(text).model, /\(cold start: too few labels yet\)$/, 'a cold model is never the one shown');
+      assert.match(disagreement(text).file, / ← shown as the diagnostic$/);
     } else {
       // The cold model happens to agree with the file.
       assert.match(text, /^Prediction: \*\*billing\*\* 0\.88 — file \(router\\-v1\)$/m);
@@ -167,7 +170,7 @@ describe('language server over stdio: hovers when the file and the model disagre
     const text = await hover(H1);
     const both = disagreement(text);
     assert.notEqual(both.modelLabel, 'shipping');
-    assert.equal(both.file, `- **shipping** 0.70 — file (${escapeMarkdown(HOSTILE_VERSION)})`);
+    assert.equal(both.file, `- **shipping** 0.70 — file (${escapeMarkdown(HOSTILE_VERSION)}) ← shown as the diagnostic`);
     assert.ok(text.includes(`sample ${escapeMarkdown(HOSTILE_ID)}`), text);
     // No raw HTML, no link or image, no command: URI, no unescaped brackets anywhere in the hover.
     assert.doesNotMatch(text, /<(img|script|b)\b/i);

@@ -43,9 +43,11 @@ export function hoverMarkdown(info: SampleInfo): string {
   lines.push('');
   const { filePrediction, modelPrediction } = info;
   if (filePrediction && modelPrediction && differ(filePrediction, modelPrediction)) {
+    // Say which one the diagnostic uses (`prefer` in loopmark.json; a cold model is never used).
+    const used = (p: Prediction): string => (info.shown === p ? ' ← shown as the diagnostic' : '');
     lines.push(`Predictions disagree:`);
-    lines.push(`- ${describePrediction(filePrediction)}`);
-    lines.push(`- ${describePrediction(modelPrediction)}`);
+    lines.push(`- ${describePrediction(filePrediction)}${used(filePrediction)}`);
+    lines.push(`- ${describePrediction(modelPrediction)}${used(modelPrediction)}`);
     const scores = perLabelScores(info.shown ?? modelPrediction);
     if (scores) lines.push('', scores);
   } else if (info.shown ?? modelPrediction) {

@@ -275,7 +275,7 @@ describe('learning loop (real VS Code)', function () {
     assert.ok(markdown.length > 0 && markdown.every((m) => !m.isTrusted && !m.supportHtml), 'untrusted Markdown, no HTML');
     const modelInHover = new RegExp(`^- \\*\\*${model.label}\\*\\* (\\d\\.\\d\\d) — embedded model$`, 'm').exec(text);
     assert.match(text, /^Predictions disagree:$/m, text);
-    assert.ok(text.includes(`- **${other}** 0.91 — file (router\\-v1)`), text);
+    assert.ok(text.includes(`- **${other}** 0.91 — file (router\\-v1) ← shown as the diagnostic`), text);
     assert.ok(modelInHover, text);
     assert.equal(modelInHover[1], model.score.toFixed(2), 'the model\'s score as its own diagnostic showed it');
     await vscode.workspace.fs.delete(predictionFile());
