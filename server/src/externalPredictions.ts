@@ -63,8 +63,9 @@ export function readExternalSettings(value: unknown, log: (message: string) => v
   return settings;
 }
 
-function labelSignature(labels: readonly LabelDef[]): string {
-  return JSON.stringify(labels.map((l) => [l.name, l.description ?? '']));
+/** What the external answers depend on: the labels, their guidelines, and whether a sample takes a set. */
+function labelSignature(labels: readonly LabelDef[], multiLabel: boolean): string {
+  return JSON.stringify([multiLabel, labels.map((l) => [l.name, l.description ?? ''])]);
 }
 
 /**
@@ -98,7 +99,7 @@ export function withExternalPredictions(
     if (memo && Date.now() - memo.at < INFERRED_LABELS_TTL_MS) return memo.task;
     for (const entry of project.entries()) {
       if (entry.task.name !== name) continue;
-      const task = { name, labels: project.effectiveTask(entry).labels };
+      const task = { name, labels: project.effectiveTask(entry).labels, multiLabel: seen.task.multiLabel };
       inferredLabels.set(name, { at: Date.now(), task });
       return task;
     }
@@ -140,7 +141,7 @@ export function withExternalPredictions(
       if (cache) {
         const seen = tasks.get(task.name);
         if (seen?.task !== task) {
-          const signature = labelSignature(task.labels);
+          const signature = labelSignature(task.labels, task.multiLabel);
           if (seen && seen.signature !== signature) cache.clear(task.name);
           tasks.set(task.name, { task, signature });
         }

@@ -385,6 +385,78 @@ describe('core/external: the chat predictor (OpenAI-compatible)', () => {
   });
 });
 
+describe('core/external: multi-label tasks', () => {
+  let server: MockServer;
+  afterEach(async () => server?.stop());
+  const TOPICS: ExternalTask = {
+    name: 'ticket-topics',
+    multiLabel: true,
+    labels: [
+      { name: 'account', description: 'Signing in, passwords, profile changes.' },
+      { name: 'billing', description: 'Charges, refunds, invoices.' },
+      { name: 'bug', description: 'Something is broken: a crash, an error.' },
+    ],
+  };
+
+  it('the HTTP predictor says multiLabel and reads sets, with their confidence from score or scores', async () => {
+    server = await MockServer.start(() => ({
+      body: {
+        predictions: [
+          { id: 'both', labels: ['bug', 'billing'], scores: { billing: 0.9, bug: 0.7, account: 0.1 } },
+          { id: 'none', labels: [], score: 0.8 },
+          { id: 'one', label: 'account', score: 0.6 },
+          { id: 'unknown', labels: ['billing', 'sarcasm'], score: 0.9 },
+          { id: 'noscore', labels: ['bug'] },
+          { id: 'both-keys', label: 'bug', labels: ['bug'], score: 0.9 },
+          { id: 'not-a-list', labels: 'bug', score: 0.9 },
+        ],
+      },
+    }));
+    const { predictor } = predictorFor({ url: server.url() });
+    const ids = ['both', 'none', 'one', 'unknown', 'noscore', 'both-keys', 'not-a-list'];
+    const result = await predictor.predictBatch(TOPICS, ids.map((id) => ({ id, text: id })));
+    assert.equal(server.requests[0]!.body.multiLabel, true);
+    const version = `http:127.0.0.1:${server.port}`;
+    assert.deepEqual(result.predictions.get('both'), {
+      label: 'billing', labels: ['billing', 'bug'], score: 0.7, scores: { billing: 0.9, bug: 0.7, account: 0.1 }, origin: 'model', modelVersion: version,
+    }, 'sorted set; the least sure label (bug, 0.7) gives the confidence');
+    assert.deepEqual(result.predictions.get('none'), { label: '', labels: [], score: 0.8, origin: 'model', modelVersion: version });
+    assert.equal(result.predictions.get('one')?.label, 'account', 'one label is still an answer (a set of one to the project)');
+    assert.match(result.rejected.get('unknown')!, /label 'sarcasm' is not in the label set/);
+    assert.match(result.rejected.get('noscore')!, /needs "score" \(its confidence\) or "scores"/);
+    assert.match(result.rejected.get('both-keys')!, /"label" or "labels", not both/);
+    assert.match(result.rejected.get('not-a-list')!, /labels is 'bug', expected a list of label names/);
+  });
+
+  it('a set answered for a single-label task is refused with the reason', async () => {
+    server = await MockServer.start(() => ({ body: [{ id: 'a', labels: ['positive'], score: 0.9 }] }));
+    const { predictor } = predictorFor({ url: server.url() });
+    const result = await predictor.predictBatch(TASK, [{ id: 'a', text: 'x' }]);
+    assert.equal(server.requests[0]!.body.multiLabel, undefined, 'a single-label task does not say multiLabel');
+    assert.match(result.rejected.get('a')!, /takes one label per sample/);
+  });
+
+  it('the chat predictor asks for every label that applies and reads the set', async () => {
+    const replies: Record<string, string> = {
+      crash: '{"labels": ["Bug", "billing"], "confidence": 0.85}',
+      thanks: '{"labels": [], "confidence": 0.9}',
+      odd: '{"labels": ["billing", "sarcasm"], "confidence": 0.9}',
+      single: '{"label": "bug", "confidence": 0.9}',
+    };
+    server = await MockServer.start((r) => chatCompletion(replies[r.body.messages[1].content as string]!));
+    const { predictor } = predictorFor({ chatUrl: server.url('/v1/chat/completions'), chatModel: 'm' });
+    const result = await predictor.predictBatch(TOPICS, Object.keys(replies).map((k) => ({ id: k, text: k })));
+    const system = server.requests[0]!.body.messages[0].content as string;
+    assert.equal(system, chatSystemPrompt(TOPICS));
+    assert.match(system, /Choose every label that applies to the text \(none, one or several\)/);
+    assert.match(system, /\{"labels": <a list of labels from "account", "billing", "bug", \[\] when none applies>/);
+    assert.deepEqual(result.predictions.get('crash'), { label: 'billing', labels: ['billing', 'bug'], score: 0.85, origin: 'model', modelVersion: 'chat:m' });
+    assert.deepEqual(result.predictions.get('thanks'), { label: '', labels: [], score: 0.9, origin: 'model', modelVersion: 'chat:m' });
+    assert.match(result.rejected.get('odd')!, /answered label 'sarcasm'/);
+    assert.match(result.rejected.get('single')!, /labels are undefined|labels are missing|expected a list/);
+  });
+});
+
 describe('core/external: untrusted workspaces', () => {
   let server: MockServer;
   afterEach(async () => server?.stop());
