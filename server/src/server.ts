@@ -26,7 +26,7 @@ import { Learner } from './core/learner';
 import { isInside } from './core/paths';
 import { withExternalPredictions } from './externalPredictions';
 import { excerpt } from './core/jsonl';
-import { CancelledError, FOCUS_MARGIN_LINES, FOCUS_THRESHOLD_LINES, Project } from './core/project';
+import { CancelledError, FOCUS_MARGIN_LINES, FOCUS_THRESHOLD_LINES, InvalidDecisionError, Project } from './core/project';
 import { reviewQueueSteps, type QueueItem } from './core/reviewQueue';
 import { drive } from './core/slicer';
 import { Dataset } from './core/dataset';
@@ -139,6 +139,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   function toResponseError(what: string, error: unknown): ResponseError<void> {
     if (error instanceof ResponseError) return error;
     if (error instanceof CancelledError) return new ResponseError(LSPErrorCodes.RequestCancelled, 'cancelled');
+    if (error instanceof InvalidDecisionError) return new ResponseError(ErrorCodes.InvalidParams, `Loopmark: ${error.message}`);
     const message = `Loopmark: ${what} failed: ${(error as Error).message}`;
     connection.console.error(`${message}\n${(error as Error).stack ?? ''}`);
     return new ResponseError(ErrorCodes.InternalError, message);

@@ -444,11 +444,14 @@ describe('language server over stdio: bad input', function () {
       { sampleId: 'g1', label: 'positive', answer: 'maybe', source: 'manual' },
       { sampleId: 'nope', label: 'positive', answer: 'accept', source: 'manual' },
       { sampleId: { evil: true }, label: 'positive', answer: 'accept', source: 'manual' },
+      { sampleId: 'g1', labels: ['positive', 'negative'], answer: 'accept', source: 'manual' },
+      { sampleId: 'g1', label: 'positive', labels: ['positive'], answer: 'accept', source: 'manual' },
     ];
     for (const decision of bad) {
       await assert.rejects(
         client.connection.sendRequest('workspace/executeCommand', { command: accept!.command!.command, arguments: [{ uri, decision }] }),
-        (error: Error) => /Loopmark: /.test(error.message),
+        // The client's mistake: InvalidParams (-32602) with the reason, never an internal error.
+        (error: Error & { code?: number }) => /Loopmark: /.test(error.message) && error.code === -32602,
         JSON.stringify(decision),
       );
     }

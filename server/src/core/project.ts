@@ -426,7 +426,7 @@ export class Project {
     const time = this.now().toISOString();
     const records = decisions.map((decision): LabelRecord => {
       if (entry.dataset.firstLineOf(decision.sampleId) === undefined) {
-        throw new Error(`No sample with id '${decision.sampleId}' in ${entry.relativePath}; it may have been edited or deleted`);
+        throw new InvalidDecisionError(`No sample with id '${decision.sampleId}' in ${entry.relativePath}; it may have been edited or deleted`);
       }
       return {
         id: decision.sampleId,
@@ -684,19 +684,22 @@ function fitToTask(prediction: Prediction | undefined, multiLabel: boolean): Pre
  * where one label is the set of that label; one `label` for a single-label task, where a set of one is
  * that label. Anything else is refused with the reason (it comes from a client or a script).
  */
+/** A decision that cannot be written as given (no such sample, a set on a single-label task): the caller's mistake. */
+export class InvalidDecisionError extends Error {}
+
 export function decidedLabels(task: Task, decision: Pick<LabelDecision, 'label' | 'labels' | 'sampleId'>): { label: string } | { labels: string[] } {
   const { label, labels } = decision;
-  if (label !== undefined && labels !== undefined) throw new Error(`The decision on '${decision.sampleId}' has both "label" and "labels"; give one`);
+  if (label !== undefined && labels !== undefined) throw new InvalidDecisionError(`The decision on '${decision.sampleId}' has both "label" and "labels"; give one`);
   if (labels !== undefined && !(Array.isArray(labels) && labels.every((l) => typeof l === 'string'))) {
-    throw new Error(`"labels" of the decision on '${decision.sampleId}' must be a list of strings`);
+    throw new InvalidDecisionError(`"labels" of the decision on '${decision.sampleId}' must be a list of strings`);
   }
   if (task.multiLabel) return { labels: canonicalSet(labels ?? (label ? [label] : [])) };
   if (labels === undefined) {
-    if (typeof label !== 'string') throw new Error(`The decision on '${decision.sampleId}' has no "label"`);
+    if (typeof label !== 'string') throw new InvalidDecisionError(`The decision on '${decision.sampleId}' has no "label"`);
     return { label };
   }
   if (labels.length <= 1) return { label: labels[0] ?? '' };
-  throw new Error(`Task '${task.name}' takes one label per sample, not the set ${formatSet(labels)}; set "multiLabel": true in loopmark.json to label sets`);
+  throw new InvalidDecisionError(`Task '${task.name}' takes one label per sample, not the set ${formatSet(labels)}; set "multiLabel": true in loopmark.json to label sets`);
 }
 
 /** For an inferred task, a .jsonl counts as a dataset only when one of its first records has a text. */
