@@ -207,7 +207,11 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     return diagnostic;
   }
 
+  let initializeSeen = false;
   connection.onInitialize((params: InitializeParams): InitializeResult => {
+    // A second `initialize` would open every folder twice (two writers of the same label files).
+    if (initializeSeen) throw new ResponseError(ErrorCodes.InvalidRequest, 'Loopmark: the server is already initialized');
+    initializeSeen = true;
     refreshSupported = params.capabilities.workspace?.diagnostics?.refreshSupport === true;
     const folders = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
     const annotator = options.annotator ?? (params.initializationOptions?.annotator as string | undefined);
@@ -289,7 +293,11 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     }, CONFIG_RETRAIN_DELAY_MS));
   }
 
+  let initializedSeen = false;
   connection.onInitialized(() => {
+    // A client that sends `initialized` again gets no second training run.
+    if (initializedSeen) return;
+    initializedSeen = true;
     for (const p of projects) {
       log(`Loopmark: ${p.root}: ${p.config.declared ? 'loopmark.json' : 'inferred task'}, annotator ${p.annotator}`);
       void train(p);

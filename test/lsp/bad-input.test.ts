@@ -5,6 +5,7 @@ import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import {
   DiagnosticSeverity,
   DidCloseTextDocumentNotification,
@@ -12,7 +13,7 @@ import {
   type Diagnostic,
 } from 'vscode-languageserver-protocol';
 import { CLI, LspClient, uriOf } from './client';
-import { removeWorkspace, tempWorkspace, writeFiles } from '../helpers/workspace';
+import { removeWorkspace, tempWorkspace, until, writeFiles } from '../helpers/workspace';
 
 const ANNOTATOR = 'tester@example.com';
 const LABELS = ['positive', 'negative', 'neutral'];
@@ -457,6 +458,28 @@ describe('language server over stdio: bad input', function () {
     }
     await assert.rejects(client.connection.sendRequest('workspace/executeCommand', { command: accept!.command!.command, arguments: [] }));
     assert.equal(fs.readFileSync(labelFile, 'utf8'), before, 'no bad line was written');
+    await stillAnswers();
+  });
+
+  it('initialize and initialized sent again: the second initialize is refused, nothing is opened or trained twice', async () => {
+    await start({ 'loopmark.json': CONFIG, 'data/good.jsonl': GOOD });
+    const trainings = (): number => client.notifications.filter((n) => n.method === 'window/logMessage' && /model trained from the label files/.test((n.params as { message: string }).message)).length;
+    await until('the first training run', () => (trainings() === 1 ? true : undefined));
+    const rootUri = pathToFileURL(root).toString();
+    await assert.rejects(
+      client.connection.sendRequest('initialize', { processId: process.pid, rootUri, workspaceFolders: [{ uri: rootUri, name: 'again' }], capabilities: {} }),
+      (error: Error & { code?: number }) => error.code === -32600 && /already initialized/.test(error.message),
+    );
+    await client.connection.sendNotification('initialized', {});
+    await client.connection.sendNotification('initialized', {});
+    // Two decisions written once each: one project, one label file writer.
+    const uri = await client.open(path.join(root, 'data', 'good.jsonl'), GOOD);
+    const [d] = await client.diagnostics(uri);
+    const [accept] = await client.codeActions(uri, d!);
+    await client.run(accept!);
+    assert.equal(fs.readFileSync(path.join(root, 'data', 'good.labels.jsonl'), 'utf8').trim().split('\n').length, 1);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(trainings(), 1, 'no training run for the re-sent initialized');
     await stillAnswers();
   });
 
