@@ -277,6 +277,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<Loopma
         name: label.name,
       };
     });
+    // Labels of the current set that loopmark.json no longer declares stay visible (ticked), so that
+    // accepting never drops them unseen: the annotator keeps or unticks them.
+    const declared = new Set(sample.labels.map((l) => l.name));
+    for (const name of sample.currentLabels ?? []) {
+      if (!declared.has(name)) items.push({ label: plain(name), description: 'current · not in the label set of loopmark.json', picked: true, name });
+    }
     const picked = await vscode.window.showQuickPick(items, {
       title: `Labels of sample ${plain(sample.sampleId)}`,
       placeHolder: 'Choose every label that applies (none: the sample has none of them)',
