@@ -7,9 +7,9 @@ import { assessSample, labelActions, MAX_LABEL_ACTIONS } from '../../server/src/
 import { parseConfig } from '../../server/src/core/config';
 import { hoverMarkdown } from '../../server/src/core/hover';
 import { canonicalLabelText, LabelFile, parseLabels, serializeLabel, toLabelRecord } from '../../server/src/core/labels';
-import { leastSure } from '../../server/src/core/labelSets';
+import { labelCertainty, leastSure } from '../../server/src/core/labelSets';
 import { Learner } from '../../server/src/core/learner';
-import { rankQueue } from '../../server/src/core/model/queue';
+import { rankQueue, uncertainty } from '../../server/src/core/model/queue';
 import { parsePredictionFile, predictionFromRecord } from '../../server/src/core/predictions';
 import { decidedLabels, Project } from '../../server/src/core/project';
 import { reviewQueue } from '../../server/src/core/reviewQueue';
@@ -312,6 +312,37 @@ describe('multi-label: a project with the embedded model', function () {
     assert.ok(exact >= 18, `the sets of most tickets are predicted exactly (${exact} of 30)`);
   });
 
+  it('a threshold on a label in loopmark.json: the model puts the label in the set from that probability, and judges its certainty there', () => {
+    const labels = JSON.parse(ticketsConfig()).tasks[0].labels as Array<Record<string, unknown>>;
+    labels.find((l) => l.name === 'feature')!.threshold = 0.05;
+    writeFiles(root, { 'loopmark.json': ticketsConfig({ labels }) });
+    project = new Project({ root, annotator: 'ana' });
+    const task = project.taskOf(file)!;
+    assert.equal(task.labels.find((l) => l.name === 'feature')!.threshold, 0.05);
+    project.applyLabels(file, TRAIN.map((t) => ({ sampleId: t.id, labels: t.gold, answer: 'accept' as const, source: 'manual' as const })));
+    const learner = new Learner(project);
+    learner.trainAll();
+    const entry = project.entry(file)!;
+    let lowered = 0;
+    for (let line = 0; line < entry.dataset.lineCount; line++) {
+      const sample = entry.dataset.sampleAt(line);
+      if (!sample) continue;
+      const p = learner.predict(task, sample)!;
+      const threshold = (label: string): number => (label === 'feature' ? 0.05 : 0.5);
+      assert.deepEqual(p.labels, Object.keys(p.scores!).filter((l) => p.scores![l]! >= threshold(l)).sort(), 'each label at or above its own threshold');
+      const worst = leastSure(p.scores!, threshold)!;
+      assert.equal(p.score, worst.certainty);
+      assert.equal(p.leastSure, worst.label);
+      if (p.labels!.includes('feature') && p.scores!['feature']! < 0.5) lowered++;
+    }
+    assert.ok(lowered > 0, 'the lowered threshold put feature in sets it would have left out at 0.5');
+    // The diagnostic names the least sure label the model judged, with its probability.
+    const sample = entry.dataset.sampleAt(0)!;
+    const p = learner.predict(task, sample)!;
+    const finding = assessSample(task, 0, { start: 0, end: 1 }, sample.id, undefined, p)!;
+    assert.ok(finding.message.includes(`least sure: '${p.leastSure}' ${p.scores![p.leastSure!]!.toFixed(2)}`), finding.message);
+  });
+
   it('learns one decision at once, an empty set too, and accepts predicted sets in bulk', () => {
     project.applyLabels(file, TRAIN.map((t) => ({ sampleId: t.id, labels: t.gold, answer: 'accept' as const, source: 'manual' as const })));
     const learner = new Learner(project);
@@ -395,6 +426,34 @@ describe('multi-label: the hover of untrusted label names', () => {
     assert.ok(!md.includes('<img'), md);
     assert.ok(!/(^|[^\\])\*bold/.test(md), md);
     assert.match(md, /Per label: \*\*\\\[x\\\]/);
+  });
+});
+
+describe('multi-label: certainty against a threshold', () => {
+  it('is max(p, 1 - p) at 0.5, 0.5 at the threshold and 1 at 0 or 1, linear on each side', () => {
+    for (const p of [0, 0.1, 0.5, 0.73, 1]) assert.equal(labelCertainty(p), Math.max(p, 1 - p));
+    assert.equal(labelCertainty(0.3, 0.3), 0.5);
+    assert.equal(labelCertainty(1, 0.3), 1);
+    assert.equal(labelCertainty(0, 0.3), 1);
+    assert.ok(Math.abs(labelCertainty(0.65, 0.3) - 0.75) < 1e-12);
+    assert.ok(Math.abs(labelCertainty(0.15, 0.3) - 0.75) < 1e-12);
+  });
+
+  it('loopmark.json: a label threshold must lie strictly between 0 and 1', () => {
+    for (const bad of [0, 1, 1.5, '0.3']) {
+      const config = parseConfig(JSON.stringify({ tasks: [{ name: 't', files: ['*.jsonl'], multiLabel: true, labels: [{ name: 'a', threshold: bad }] }] }));
+      assert.ok(config.problems.length > 0, `threshold ${JSON.stringify(bad)} is refused`);
+    }
+    const good = parseConfig(JSON.stringify({ tasks: [{ name: 't', files: ['*.jsonl'], multiLabel: true, labels: [{ name: 'a', threshold: 0.3 }, 'b'] }] }));
+    assert.deepEqual(good.problems, []);
+    assert.deepEqual(good.tasks[0]!.labels, [{ name: 'a', threshold: 0.3 }, { name: 'b' }]);
+  });
+
+  it('the queue ranks a set by its least sure label against that label\'s threshold', () => {
+    const set = { label: 'a', score: 0.5, labels: ['a'], scores: { a: 0.9, b: 0.2 } };
+    const at = (thresholds?: Record<string, number>) => uncertainty({ ...set, ...(thresholds ? { thresholds } : {}) }, 'margin');
+    assert.ok(Math.abs(at() - 0.4) < 1e-12, 'b at 0.2 against 0.5: certainty 0.8');
+    assert.ok(Math.abs(at({ b: 0.25 }) - 0.8) < 1e-12, 'b at 0.2 against 0.25: certainty 0.6, nearer its threshold');
   });
 });
 

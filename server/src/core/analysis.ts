@@ -155,8 +155,8 @@ function quoted(names: readonly string[]): string {
 /** "model predicted {billing, bug} (least sure: 'bug' 0.61)": the probability of the label closest to a coin flip. */
 function setPredictionPhrase(p: Prediction): string {
   const who = p.origin === 'model' ? (p.coldStart ? 'model (cold start) predicted' : 'model predicted') : 'predicted';
-  const worst = p.scores ? leastSure(p.scores) : undefined;
-  const sure = worst ? `least sure: '${worst.label}' ${percent(p.scores![worst.label]!)}` : percent(p.score);
+  const worst = p.leastSure ?? (p.scores ? leastSure(p.scores)?.label : undefined);
+  const sure = worst !== undefined && p.scores?.[worst] !== undefined ? `least sure: '${worst}' ${percent(p.scores[worst]!)}` : percent(p.score);
   return `${who} ${formatSet(predictedLabels(p))} (${sure})`;
 }
 

@@ -51,7 +51,9 @@ export function inferredTask(labels: LabelDef[] = []): Task {
 
 function resolveTask(raw: Record<string, any>, inferred: boolean): Task {
   const labels: LabelDef[] = (raw['labels'] ?? []).map((l: string | LabelDef) =>
-    typeof l === 'string' ? { name: l } : { name: l.name, ...(l.description ? { description: l.description } : {}) },
+    typeof l === 'string'
+      ? { name: l }
+      : { name: l.name, ...(l.description ? { description: l.description } : {}), ...(typeof l.threshold === 'number' ? { threshold: l.threshold } : {}) },
   );
   return {
     name: raw['name'],

@@ -1,7 +1,7 @@
 // Label sets of multi-label tasks: one name for each operation on them, so the label files, the
 // analysis, the model and the CLI agree on what a set is (sorted, unique, closed world) and on how
 // sure a set prediction is.
-import type { LabelRecord, Prediction } from './types';
+import type { LabelRecord, Prediction, Task } from './types';
 
 /** A set in canonical form: unique, sorted by UTF-16 code units (as label files sort ids). */
 export function canonicalSet(labels: Iterable<string>): string[] {
@@ -35,14 +35,28 @@ export function describeLabels(record: Pick<LabelRecord, 'label' | 'labels'>): s
 }
 
 /**
- * The least sure label of per-label probabilities: the one whose decision (in or out of the set) is
- * closest to a coin flip, with its certainty max(p, 1 - p). The confidence of a set prediction is this
- * certainty: a set is only as sure as its least sure member (or non-member).
+ * How sure the decision "in the set" (p >= threshold) or "out" is, from 0.5 (p at the threshold) to 1
+ * (p at 0 or 1): max(p, 1 - p) for the usual threshold of 0.5, stretched linearly on each side of
+ * another threshold.
  */
-export function leastSure(scores: Readonly<Record<string, number>>): { label: string; certainty: number } | undefined {
+export function labelCertainty(p: number, threshold = 0.5): number {
+  if (threshold === 0.5) return Math.max(p, 1 - p);
+  return p >= threshold ? 0.5 + (0.5 * (p - threshold)) / (1 - threshold) : 0.5 + (0.5 * (threshold - p)) / threshold;
+}
+
+/**
+ * The least sure label of per-label probabilities: the one whose decision (in or out of the set) is
+ * closest to its threshold, with its certainty (`labelCertainty`: max(p, 1 - p) at 0.5). The
+ * confidence of a set prediction is this certainty: a set is only as sure as its least sure member
+ * (or non-member).
+ */
+export function leastSure(
+  scores: Readonly<Record<string, number>>,
+  thresholdOf: (label: string) => number = () => 0.5,
+): { label: string; certainty: number } | undefined {
   let worst: { label: string; certainty: number } | undefined;
   for (const [label, p] of Object.entries(scores)) {
-    const certainty = Math.max(p, 1 - p);
+    const certainty = labelCertainty(p, thresholdOf(label));
     if (!worst || certainty < worst.certainty) worst = { label, certainty };
   }
   return worst;
@@ -59,4 +73,11 @@ export function mostProbable(scores: Readonly<Record<string, number>>, fallback:
     }
   }
   return best || (fallback[0] ?? '');
+}
+
+/** Multi-label: the thresholds loopmark.json sets on labels (the others are at 0.5). */
+export function labelThresholds(task: Pick<Task, 'multiLabel' | 'labels'>): Record<string, number> {
+  const thresholds: Record<string, number> = {};
+  if (task.multiLabel) for (const l of task.labels) if (l.threshold !== undefined) thresholds[l.name] = l.threshold;
+  return thresholds;
 }

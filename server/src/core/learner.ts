@@ -3,7 +3,7 @@
 // decision. Predictions are cached per sample until the model changes. A multi-label task gets a
 // multi-label classifier (one-vs-rest, per-label threshold) trained on the decisions' sets.
 import { labelNames } from './analysis';
-import { canonicalSet, leastSure } from './labelSets';
+import { canonicalSet, labelThresholds, leastSure } from './labelSets';
 import { TextClassifier, type LabeledText } from './model/classifier';
 import type { DatasetEntry, Predictor, Project } from './project';
 import type { Sample } from './dataset';
@@ -67,7 +67,13 @@ export class Learner implements Predictor {
   private create(task: Task, labels: string[]): TaskModel | undefined {
     if (labels.length > MAX_MODEL_LABELS) return undefined;
     const model: TaskModel = {
-      classifier: new TextClassifier({ labels, multiLabel: task.multiLabel, minExamplesPerLabel: task.model.minExamplesPerLabel, buckets: bucketsFor(labels.length) }),
+      classifier: new TextClassifier({
+        labels,
+        multiLabel: task.multiLabel,
+        thresholds: labelThresholds(task),
+        minExamplesPerLabel: task.model.minExamplesPerLabel,
+        buckets: bucketsFor(labels.length),
+      }),
       version: 0,
       cache: new Map(),
       minExamplesPerLabel: task.model.minExamplesPerLabel,
@@ -169,10 +175,13 @@ export class Learner implements Predictor {
     const p = model.classifier.predict(sample.text);
     const prediction: Prediction = { label: p.label, score: p.score, origin: 'model', coldStart: p.coldStart, scores: p.scores };
     if (p.labels) {
-      // A set is as sure as its least sure label: the confidence the task's threshold is compared to.
-      // (The classifier's per-label thresholds stay at their default 0.5, the point of max(p, 1 - p).)
+      // A set is as sure as its least sure label, each judged against its own threshold: the
+      // confidence the task's review threshold is compared to.
       prediction.labels = canonicalSet(p.labels);
-      prediction.score = leastSure(p.scores)?.certainty ?? 1;
+      const thresholds = labelThresholds(task);
+      const worst = leastSure(p.scores, (label) => thresholds[label] ?? 0.5);
+      prediction.score = worst?.certainty ?? 1;
+      if (worst) prediction.leastSure = worst.label;
     }
     model.cache.set(sample.id, { version: model.version, text: sample.text, prediction });
     return prediction;

@@ -4,7 +4,7 @@
 // on large pools, so a million-sample task ranks in bounded time.
 import { mulberry32 } from './model/prng';
 import { topN, type QueueCandidate, type ScoredPrediction } from './model/queue';
-import { predictedLabels } from './labelSets';
+import { labelThresholds, predictedLabels } from './labelSets';
 import type { DatasetEntry, Project } from './project';
 import type { Prediction, Task } from './types';
 
@@ -34,16 +34,18 @@ export interface QueueOptions {
 /**
  * What the ranking needs of a prediction. In a multi-label task every prediction is a set (one label is
  * a set of one), and model/queue.ts ranks a set by its least sure label: uncertainty = closeness of
- * that label's probability to its threshold (0.5, the embedded model's per-label threshold), i.e.
- * 1 - 2 * min_k |p_k - 0.5|; the `entropy` strategy takes the largest binary entropy instead. A set
+ * that label's probability to its threshold (loopmark.json's for the embedded model, else 0.5),
+ * 1 - 2 * min_k |p_k - 0.5| at 0.5; the `entropy` strategy takes the largest binary entropy instead. A set
  * without per-label scores counts each of its labels at the set's confidence.
  */
-function scored(p: Prediction, multiLabel: boolean): ScoredPrediction {
+function scored(p: Prediction, task: Task): ScoredPrediction {
   const cold = p.coldStart ? { coldStart: true } : {};
-  if (!multiLabel) return { label: p.label, score: p.score, scores: p.scores ?? { [p.label]: p.score }, ...cold };
+  if (!task.multiLabel) return { label: p.label, score: p.score, scores: p.scores ?? { [p.label]: p.score }, ...cold };
   const labels = predictedLabels(p);
   const scores = p.scores ?? (labels.length > 0 ? Object.fromEntries(labels.map((l) => [l, p.score])) : { [p.label]: 1 - p.score });
-  return { label: p.label, score: p.score, scores, labels, ...cold };
+  // The embedded model judges each label against its threshold in loopmark.json; others against 0.5.
+  const thresholds = p.origin === 'model' && !p.modelVersion ? labelThresholds(task) : undefined;
+  return { label: p.label, score: p.score, scores, labels, ...cold, ...(thresholds ? { thresholds } : {}) };
 }
 
 /** The entries of a task's datasets (those already indexed). */
@@ -114,7 +116,7 @@ export function* reviewQueueSteps(project: Project, task: Task, n: number, optio
     const candidate: QueueCandidate = { key, order: i };
     // A model in cold start does not rank: its opinion shows only in hovers until it has seen enough labels.
     const modelLike = model && !model.coldStart ? model : file;
-    if (modelLike) candidate.model = scored(modelLike, task.multiLabel);
+    if (modelLike) candidate.model = scored(modelLike, task);
     if (file && model) candidate.file = { label: file.label, score: file.score, ...(task.multiLabel ? { labels: predictedLabels(file) } : {}) };
     candidates.push(candidate);
     items.set(key, {

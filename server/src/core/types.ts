@@ -7,6 +7,8 @@ export type TaskKind = 'classify' | 'spans' | 'llm';
 export interface LabelDef {
   name: string;
   description?: string;
+  /** Multi-label tasks: the probability from which the model puts this label in the set (default 0.5). */
+  threshold?: number;
 }
 
 /** Which prediction wins when a dataset has both file predictions and the embedded model's. */
@@ -85,6 +87,8 @@ export interface Prediction {
   coldStart?: boolean;
   /** Probability per label, when the predictor gives them. */
   scores?: Record<string, number>;
+  /** A set prediction: the label whose certainty is the set's score (see labelSets.leastSure). */
+  leastSure?: string;
 }
 
 /** A problem with a line of input, in the words a user needs to fix it. */

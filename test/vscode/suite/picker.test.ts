@@ -26,6 +26,7 @@ interface LabelRecord {
   answer: string;
   source: string;
   score?: number;
+  annotator: string;
 }
 
 /** One showQuickPick call as VS Code received it, and the items that had the focus since. */

@@ -4,6 +4,7 @@
 // `order`, then by `key`, and the 'random' strategy derives each item's rank from a hash of
 // (seed, key), so the same candidates give the same queue whatever order they come in.
 
+import { labelCertainty } from '../labelSets';
 import type { Prediction } from './classifier';
 
 export type UncertaintyKind = 'margin' | 'entropy' | 'least-confidence';
@@ -11,7 +12,10 @@ export type UncertaintyKind = 'margin' | 'entropy' | 'least-confidence';
 export type QueueStrategy = 'uncertainty' | 'margin' | 'entropy' | 'disagreement' | 'random' | 'file-order';
 
 /** What rankQueue needs of a prediction (a full Prediction fits). */
-export type ScoredPrediction = Pick<Prediction, 'label' | 'score' | 'scores'> & Partial<Pick<Prediction, 'labels' | 'coldStart'>>;
+export type ScoredPrediction = Pick<Prediction, 'label' | 'score' | 'scores'> & Partial<Pick<Prediction, 'labels' | 'coldStart'>> & {
+  /** Multi-label: per-label thresholds other than 0.5 (loopmark.json), for the certainty of each label. */
+  thresholds?: Readonly<Record<string, number>>;
+};
 
 export interface QueueCandidate {
   key: string;
@@ -31,8 +35,8 @@ export interface QueueOptions {
 /**
  * How uncertain a prediction is, in [0, 1], higher = more uncertain.
  *  - 'margin': 1 - (p1 - p2), p1 >= p2 the two highest probabilities (single-label); for a
- *    multi-label prediction (it has `labels`), 1 - 2 * min_k |p_k - 0.5|: the label closest to
- *    the decision boundary.
+ *    multi-label prediction (it has `labels`), 2 - 2 * the certainty of its least sure label
+ *    against that label's threshold (1 - 2 * min_k |p_k - 0.5| when thresholds are 0.5).
  *  - 'entropy': Shannon entropy of the distribution divided by log(#labels) (single-label), or
  *    the largest binary entropy over the labels, in bits (multi-label).
  *  - 'least-confidence': 1 - p1 (single-label); multi-label: same as 'margin'.
@@ -50,9 +54,11 @@ export function uncertainty(pred: ScoredPrediction, kind: UncertaintyKind = 'mar
       }
       return worst;
     }
-    let closest = Infinity;
-    for (const p of probs) closest = Math.min(closest, Math.abs(p - 0.5));
-    return clamp01(1 - 2 * closest);
+    // The least sure label's certainty (0.5 at that label's threshold, 1 at 0 or 1), as the
+    // diagnostic's score: 1 - 2 * min_k |p_k - 0.5| when every threshold is 0.5.
+    let least = 1;
+    for (const [label, p] of Object.entries(pred.scores)) least = Math.min(least, labelCertainty(p, pred.thresholds?.[label] ?? 0.5));
+    return clamp01(2 - 2 * least);
   }
   if (kind === 'entropy') {
     if (n < 2) return 0;
