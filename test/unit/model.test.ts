@@ -4,6 +4,7 @@
 
 import * as assert from 'node:assert/strict';
 import { BROWN_TAG_LABELS, brownPassages, brownSection, brownTagLabels, loadBrownCorpus, type Passage } from '../../bench/model.bench';
+import { modelBuckets } from '../../server/src/core/learner';
 import { TextClassifier } from '../../server/src/core/model/classifier';
 import { crossValidate, holdout, simulateLearningCurve, type Example } from '../../server/src/core/model/evaluate';
 import { Featurizer, featurize } from '../../server/src/core/model/features';
@@ -283,5 +284,19 @@ describe('model: evaluation', function () {
     console.log(`      learning curve (labels: accuracy), random: ${random.map((p) => `${p.labels}:${p.accuracy.toFixed(3)}`).join(' ')}`);
     const again = simulateLearningCurve({ ...common, strategy: 'queue', maxLabels: 300 });
     assert.deepEqual(again, queue.slice(0, 3), 'deterministic');
+  });
+});
+
+describe('model: the hash space of the embedded model', () => {
+  it('keeps the weights near 4 MB as labels grow (cache-friendly predictions), within 48 MB past 64 labels', () => {
+    assert.equal(modelBuckets(2), 1 << 18);
+    assert.equal(modelBuckets(4), 1 << 18, '4 labels: 2^18 buckets, 4 MB');
+    assert.equal(modelBuckets(15), 1 << 16, '15 labels: 2^16 buckets, 3.75 MB');
+    assert.equal(modelBuckets(64), 1 << 14);
+    for (const labels of [5, 15, 64, 100, 500]) {
+      const bytes = modelBuckets(labels) * labels * 4;
+      assert.ok(labels > 64 || bytes <= 4 << 20, `${labels} labels: ${bytes} bytes`);
+      assert.ok(bytes <= 48 << 20, `${labels} labels within the 48 MB budget`);
+    }
   });
 });
