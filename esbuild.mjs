@@ -25,7 +25,7 @@ const builds = [
   { ...common, entryPoints: { server: 'server/src/main.ts', cli: 'server/src/cli.ts', indexWorker: 'server/src/indexWorker.ts' }, outdir: 'dist' },
   { ...common, entryPoints: testFiles('test'), outdir: 'out', outbase: '.', external: ['vscode', 'mocha'] },
 ];
-if (existsSync('bench/index.ts')) builds.push({ ...common, entryPoints: { bench: 'bench/index.ts', 'brown-gold': 'bench/brown-gold.ts' }, outdir: 'dist' });
+if (existsSync('bench/index.ts')) builds.push({ ...common, entryPoints: { bench: 'bench/index.ts', 'brown-gold': 'bench/brown-gold.ts', loopwatch: 'bench/loopwatch.ts' }, outdir: 'dist' });
 
 if (watch) {
   for (const b of builds) await (await esbuild.context(b)).watch();

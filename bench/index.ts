@@ -27,6 +27,7 @@ import { benchModel, type BenchResult } from './model.bench';
 import { BENCH_ANNOTATOR, benchConfig, ensureDataset, tinyDataset } from './data';
 import { BenchServer, uriOf, type Reply } from './lsp';
 import { formatProfileSummary, perfNowToProfileUs, summarizeProfile, summarizeWindows } from './profile';
+import type { LoopWatch } from './loopwatch';
 import { openFromDiskReference, OPEN_FROM_DISK_KEY, type OpenFromDisk } from '../server/src/protocol';
 
 const REPO = path.resolve(__dirname, '..');
@@ -34,6 +35,9 @@ const BUILT_CLI = path.join(REPO, 'dist', 'cli.js');
 const DATA = path.join(REPO, 'bench', 'data');
 /** A private copy of the built CLI/server, so a rebuild of dist/ during the run changes nothing. */
 const CLI = path.join(DATA, 'build', 'cli.js');
+/** The preload that measures, inside each server, what held its event loop (bench/loopwatch.ts). */
+const LOOPWATCH = path.join(DATA, 'build', 'loopwatch.js');
+const LOOPWATCH_DIR = path.join(DATA, 'loopwatch');
 const RESULTS = path.join(REPO, 'bench', 'results.md');
 const PROFILES = path.join(DATA, 'profiles');
 
@@ -171,16 +175,85 @@ function baselineOf(file: string, reps: number): number {
 let profileCount = 0;
 /** Servers started with --cpu-prof, to summarise once they have exited. */
 const profiled: BenchServer[] = [];
+/** Where each server writes what held its event loop (see loopWatchOf). */
+const loopFiles = new Map<BenchServer, string>();
+
+/**
+ * Node flags that write CPU profiles into a folder of their own: every thread writes one (the index
+ * workers too), and with one name for all, a worker's profile could replace the server's.
+ */
+function profileArgs(name: string): string[] {
+  if (!PROFILE) return [];
+  const dir = path.join(PROFILES, name);
+  fs.mkdirSync(dir, { recursive: true });
+  return ['--cpu-prof', '--cpu-prof-dir', dir];
+}
+
+/** Moves the main thread's profile of each folder to `<folder>.cpuprofile` (the summary reads those). */
+function collectProfiles(): void {
+  for (const name of fs.readdirSync(PROFILES)) {
+    const dir = path.join(PROFILES, name);
+    if (!fs.statSync(dir).isDirectory()) continue;
+    // Node names them CPU.<date>.<time>.<pid>.<thread id>.<seq>.cpuprofile; the main thread is 0.
+    const main = fs.readdirSync(dir).find((f) => /^CPU\.\d+\.\d+\.\d+\.0\.\d+\.cpuprofile$/.test(f));
+    if (main) fs.renameSync(path.join(dir, main), `${dir}.cpuprofile`);
+  }
+}
+
 async function startServer(root: string, phase: string): Promise<BenchServer> {
-  const name = `${phase}-${++profileCount}.cpuprofile`;
-  const nodeArgs = PROFILE ? ['--cpu-prof', '--cpu-prof-dir', PROFILES, '--cpu-prof-name', name] : [];
-  if (PROFILE) fs.mkdirSync(PROFILES, { recursive: true });
-  const server = await BenchServer.start(CLI, root, { annotator: BENCH_ANNOTATOR, nodeArgs });
+  const name = `${phase}-${++profileCount}`;
+  fs.mkdirSync(LOOPWATCH_DIR, { recursive: true });
+  const loopFile = path.join(LOOPWATCH_DIR, `${name}.json`);
+  fs.rmSync(loopFile, { force: true });
+  const nodeArgs = [...profileArgs(name), '--require', LOOPWATCH];
+  const server = await BenchServer.start(CLI, root, { annotator: BENCH_ANNOTATOR, nodeArgs, env: { LOOPMARK_BENCH_LOOPWATCH: loopFile } });
+  loopFiles.set(server, loopFile);
   if (PROFILE) {
-    server.profileFile = path.join(PROFILES, name);
+    server.profileFile = path.join(PROFILES, `${name}.cpuprofile`);
     profiled.push(server);
   }
   return server;
+}
+
+/** What held the event loop of a server that has exited (undefined if it wrote nothing). */
+function loopWatchOf(server: BenchServer): LoopWatch | undefined {
+  const file = loopFiles.get(server);
+  try {
+    return file ? (JSON.parse(fs.readFileSync(file, 'utf8')) as LoopWatch) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Epoch ms of a performance.now() of this process (the servers' loop watches use epoch ms too). */
+const epochOf = (now: number): number => performance.timeOrigin + now;
+
+/**
+ * Rows from inside the server for a window of the run: the longest stretch of main-thread CPU time
+ * without a turn of the event loop (what "no task runs more than 15 ms without yielding" asks), and a
+ * note with the longest wall-clock block and how it split between work, the OS run queue and GC.
+ */
+function loopRows(name: string, watch: LoopWatch | undefined, from: number, to: number, baselineMs: number | undefined): void {
+  if (!watch) {
+    addRow({ name: `${name}: longest main-thread run without a turn of the event loop (in the server)`, unit: '', target: '', error: 'the server wrote no loop watch' });
+    return;
+  }
+  const blocks = watch.blocks.filter((b) => b.at >= from && b.at < to);
+  const gcs = watch.gcs.filter((g) => g.at >= from && g.at < to);
+  const cpu = blocks.length ? Math.max(...blocks.map((b) => b.cpuMs)) : 0;
+  msRow(`${name}: longest main-thread run without a turn of the event loop (CPU time, in the server)`, cpu, 15, baselineMs);
+  const longest = blocks.reduce<LoopWatch['blocks'][number] | undefined>((a, b) => (!a || b.ms > a.ms ? b : a), undefined);
+  const busiest = blocks.reduce<LoopWatch['blocks'][number] | undefined>((a, b) => (!a || b.cpuMs > a.cpuMs ? b : a), undefined);
+  const gcIn = (b: LoopWatch['blocks'][number]): number => gcs.filter((g) => g.at >= b.at && g.at < b.at + b.ms).reduce((sum, g) => sum + g.ms, 0);
+  const gcMax = gcs.reduce((m, g) => Math.max(m, g.ms), 0);
+  notes.push(
+    `In the server (${name}): ${blocks.filter((b) => b.ms > 15).length} turns of the event loop over 15 ms of wall time, ${blocks.filter((b) => b.cpuMs > 15).length} with over 15 ms of main-thread CPU. ` +
+      (longest && busiest
+        ? `The longest turn, ${fmt(longest.ms)} ms, had ${fmt(longest.cpuMs)} ms of CPU, ${fmt(longest.waitMs)} ms waiting for a core (the OS ran other threads) and ${fmt(gcIn(longest))} ms of GC; ` +
+          `the busiest, ${fmt(busiest.ms)} ms, had ${fmt(busiest.cpuMs)} ms of CPU and ${fmt(gcIn(busiest))} ms of GC`
+        : 'No turn over 5 ms') +
+      `. Longest GC pause ${fmt(gcMax)} ms (${gcs.length} pauses of 2 ms or more).`,
+  );
 }
 
 /** Waits until cheap requests answer within `quietMs` five times in a row (background work is done). */
@@ -201,6 +274,8 @@ interface ProbeResult {
   samples: Array<{ sentAt: number; ms: number }>;
   failed: number;
   clientLagMaxMs: number;
+  /** Most probes unanswered at once (open loop: a backlog means the server fell behind). */
+  maxOutstanding: number;
 }
 
 /**
@@ -214,12 +289,14 @@ function startProbe(server: BenchServer, uri: string, options: { everyMs?: numbe
   const samples: ProbeResult['samples'] = [];
   const pending: Promise<void>[] = [];
   let outstanding = 0;
+  let maxSeen = 0;
   let failed = 0;
   const lag = monitorEventLoopDelay({ resolution: 1 });
   lag.enable();
   const timer = setInterval(() => {
     if (outstanding >= maxOutstanding) return;
     outstanding++;
+    maxSeen = Math.max(maxSeen, outstanding);
     pending.push(server.request('loopmark/status', { uri }, 600_000).then(
       (r) => {
         outstanding--;
@@ -237,7 +314,7 @@ function startProbe(server: BenchServer, uri: string, options: { everyMs?: numbe
       clearInterval(timer);
       await Promise.all(pending);
       lag.disable();
-      return { samples, failed, clientLagMaxMs: lag.max / 1e6 };
+      return { samples, failed, clientLagMaxMs: lag.max / 1e6, maxOutstanding: maxSeen };
     },
   };
 }
@@ -541,6 +618,7 @@ async function benchResponsive(): Promise<void> {
     const uri = uriOf(FILE100K);
     const tiny = uriOf(TINY100K);
     const server = await startServer(WS100K, `responsive-${mode}`);
+    let windows: Array<[number, number]> = [];
     try {
       server.open(tiny, fs.readFileSync(TINY100K, 'utf8'));
       await waitIdle(server, tiny);
@@ -555,8 +633,16 @@ async function benchResponsive(): Promise<void> {
       const pullAt = performance.now();
       const report = await server.diagnostics(uri, 300_000);
       const reportAt = performance.now();
-      // The first pull may start a background parse of the whole document; probe until it is idle.
-      const idleMs = await waitIdle(server, tiny);
+      // Pull again after each refresh, as VS Code does: the pull after the read starts the background
+      // parse of the whole document. Probe until the server is idle.
+      let pulledAt = server.refreshes;
+      const repull = setInterval(() => {
+        if (server.refreshes === pulledAt) return;
+        pulledAt = server.refreshes;
+        void server.diagnostics(uri, 300_000).catch(() => undefined);
+      }, 20);
+      const idleMs = await waitIdle(server, tiny).finally(() => clearInterval(repull));
+      const idleAt = performance.now();
       const result = await probe.stop();
       const during = (from: number, to: number): number[] => result.samples.filter((s) => s.sentAt >= from && s.sentAt < to).map((s) => s.ms);
       if (mode === 'reference') {
@@ -568,11 +654,17 @@ async function benchResponsive(): Promise<void> {
       }
       notes.push(
         `Probes (100k, ${mode === 'reference' ? 'opened by reference' : 'full-text didOpen'}): loopmark/status of a 5-line open document every 5 ms, at most one unanswered, so each latency is the wait of one request. ` +
-          `The first diagnostics came ${fmt(report.receivedAt - pullAt, 0)} ms after the didOpen; the server was idle again ${fmt(idleMs, 0)} ms later. Client event-loop lag max ${fmt(result.clientLagMaxMs)} ms; ${result.failed} probes failed.` +
+          `The first diagnostics came ${fmt(report.receivedAt - pullAt, 0)} ms after the didOpen; the client pulled again after each diagnostic refresh (as VS Code does) and the server was idle again ${fmt(idleMs, 0)} ms later. Client event-loop lag max ${fmt(result.clientLagMaxMs)} ms; ${result.failed} probes failed.` +
           (mode === 'text' ? ' A full-text didOpen of 48 MB is received and JSON-parsed by vscode-jsonrpc before any handler runs; no handler can split that.' : ''),
       );
+      windows = mode === 'reference' ? [[epochOf(openAt), epochOf(reportAt)], [epochOf(reportAt), epochOf(idleAt)]] : [];
     } finally {
       await server.stop();
+    }
+    const watch = loopWatchOf(server);
+    if (windows.length === 2) {
+      loopRows('100k, opened by reference: while the server reads the file and answers the first pull', watch, windows[0]![0], windows[0]![1], base100k);
+      loopRows('100k, opened by reference: while it parses the rest in the background', watch, windows[1]![0], windows[1]![1], base100k);
     }
   }
 }
@@ -583,8 +675,7 @@ async function benchStats(): Promise<void> {
   for (let r = 0; r < REPS_1M; r++) {
     const t0 = performance.now();
     const out = await new Promise<string>((resolve, reject) => {
-      const prof = PROFILE ? ['--cpu-prof', '--cpu-prof-dir', PROFILES, '--cpu-prof-name', `stats-${r + 1}.cpuprofile`] : [];
-      if (PROFILE) fs.mkdirSync(PROFILES, { recursive: true });
+      const prof = profileArgs(`stats-${r + 1}`);
       const child = spawn(process.execPath, [...prof, CLI, 'stats', FILE1M, '--json'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
@@ -614,11 +705,13 @@ function rssMedian(server: BenchServer): Promise<{ rss: number; hwm: number }> {
 }
 
 /** Starts a server on the 1M workspace and has it index the big file, probing all along. */
-async function indexBig(phase: string, maxOutstanding: number): Promise<{ server: BenchServer; indexedMs: number; total: number; queued: Reply<any>; probe: ProbeResult; cpuMs: number }> {
+async function indexBig(phase: string, maxOutstanding: number): Promise<{ server: BenchServer; indexedMs: number; total: number; queued: Reply<any>; probe: ProbeResult; cpuMs: number; window: [number, number] }> {
   const uri = uriOf(FILE1M);
   const tiny = uriOf(TINY1M);
   const t0 = performance.now();
   const server = await startServer(WS1M, phase);
+  // The loop watch starts here: the process start (loading the code) is not a task of the server.
+  const started = performance.now();
   server.open(tiny, fs.readFileSync(TINY1M, 'utf8'));
   const probe = startProbe(server, tiny, { maxOutstanding });
   const queue = server.request<any>('loopmark/queue', { uri, n: 20 }, 600_000);
@@ -633,7 +726,7 @@ async function indexBig(phase: string, maxOutstanding: number): Promise<{ server
   const queued = await queue;
   const indexedMs = performance.now() - t0;
   const result = await probe.stop();
-  return { server, indexedMs, total, queued, probe: result, cpuMs: server.cpuMs() };
+  return { server, indexedMs, total, queued, probe: result, cpuMs: server.cpuMs(), window: [epochOf(started), epochOf(t0 + indexedMs)] };
 }
 
 async function benchBig(): Promise<void> {
@@ -655,7 +748,7 @@ async function benchBig(): Promise<void> {
 
   const uri = uriOf(FILE1M);
   const tiny = uriOf(TINY1M);
-  const { server, indexedMs, total, queued, probe, cpuMs } = await indexBig('big', 1);
+  const { server, indexedMs, total, queued, probe, cpuMs, window } = await indexBig('big', 1);
   try {
     const latencies = probe.samples.map((s) => s.ms);
     probeRows('1M: while the server indexes (start, loopmark/queue, loopmark/status)', latencies, base1m);
@@ -683,6 +776,7 @@ async function benchBig(): Promise<void> {
   } finally {
     await server.stop(60_000);
   }
+  loopRows('1M: while the server indexes', loopWatchOf(server), window[0], window[1], base1m);
 
   // The same index built in this process: its heap, without the server's other memory and GC slack.
   gc();
@@ -710,12 +804,13 @@ async function benchBig(): Promise<void> {
       baseline: { value: base1m!, unit: 'ms' }, ratio: percentile(latencies, 99) / base1m!,
     });
     notes.push(
-      `Open-loop probes (1M): a probe every 5 ms whether or not the previous one was answered, during ${fmt(seconds, 1)} s of indexing: ${latencies.length} answered (${fmt(latencies.length / seconds, 0)}/s), ` +
-        `median ${fmt(median(latencies))} ms, max ${fmt(max(latencies))} ms.`,
+      `Open-loop probes (1M): a probe every 5 ms (the client's timer sends ${fmt(latencies.length / seconds, 0)}/s) whether or not the previous one was answered, during ${fmt(seconds, 1)} s of indexing: ` +
+        `${latencies.length} sent and answered, at most ${open.probe.maxOutstanding} unanswered at once (a server that fell behind would pile them up); median ${fmt(median(latencies))} ms, max ${fmt(max(latencies))} ms.`,
     );
   } finally {
     await open.server.stop(60_000);
   }
+  loopRows('1M, open-loop probes: while the server indexes', loopWatchOf(open.server), open.window[0], open.window[1], base1m);
 }
 
 async function benchModelRows(): Promise<void> {
@@ -792,7 +887,7 @@ async function main(): Promise<void> {
   if (!fs.existsSync(BUILT_CLI)) throw new Error(`${BUILT_CLI} is missing: run the build first (npm run bench builds it)`);
   fs.mkdirSync(path.dirname(CLI), { recursive: true });
   // The CLI and the worker script it starts for large files (beside it, as in dist/).
-  for (const name of ['cli.js', 'indexWorker.js']) {
+  for (const name of ['cli.js', 'indexWorker.js', 'loopwatch.js']) {
     const built = path.join(path.dirname(BUILT_CLI), name);
     const copy = path.join(path.dirname(CLI), name);
     fs.copyFileSync(built, copy);
@@ -874,6 +969,7 @@ async function main(): Promise<void> {
   else fs.writeFileSync(path.join(DATA, 'results-partial.md'), out);
 
   if (PROFILE && fs.existsSync(PROFILES)) {
+    collectProfiles();
     const windows = new Map(profiled.filter((server) => server.profileFile).map((server) => [server.profileFile!, server.slowWindows]));
     const summaries = fs.readdirSync(PROFILES).filter((f) => f.endsWith('.cpuprofile')).sort((a, b) => a.localeCompare(b, 'en', { numeric: true })).map((name) => {
       const file = path.join(PROFILES, name);

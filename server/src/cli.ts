@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, Option } from 'commander';
 import { CONFIG_FILE } from './core/config';
+import type { DatasetFields } from './core/dataset';
 import { DiskDataset } from './core/diskDataset';
 import { Project } from './core/project';
 import { datasetStats, formatStats } from './core/stats';
@@ -33,7 +34,9 @@ async function projectFor(dataset: string, options: { root?: string; annotator?:
   const file = path.resolve(dataset);
   if (!fs.existsSync(file)) fail(`${dataset}: no such file`);
   const root = options.root ? path.resolve(options.root) : findRoot(file);
-  const project = new Project({ root, largeFiles: 'background', largeFileSteps: workerIndexSteps, ...(options.annotator ? { annotator: options.annotator } : {}) });
+  // Nothing else in this process needs the CPU: the workers run at full priority.
+  const largeFileSteps = (large: string, fields: DatasetFields) => workerIndexSteps(large, fields, { nice: 0 });
+  const project = new Project({ root, largeFiles: 'background', largeFileSteps, ...(options.annotator ? { annotator: options.annotator } : {}) });
   for (const p of project.config.problems) process.stderr.write(`${path.join(root, CONFIG_FILE)}:${p.line + 1}: ${p.message}\n`);
   if (!(await project.ready(file))) fail(`${dataset} is not a dataset of any task in ${root} (check "files" in loopmark.json, and that records have the text field)`);
   return { project, file };
@@ -77,8 +80,8 @@ export function buildCli(): Command {
       if (!process.argv.includes('--stdio')) process.argv.push('--stdio');
       // Loaded here so `loopmark stats` does not pay for the LSP library.
       const { startServer } = require('./server') as typeof import('./server');
-      const { createConnection, ProposedFeatures } = require('vscode-languageserver/node') as typeof import('vscode-languageserver/node');
-      startServer(createConnection(ProposedFeatures.all), options.annotator ? { annotator: options.annotator } : {});
+      const { createServerConnection } = require('./connection') as typeof import('./connection');
+      startServer(createServerConnection(), options.annotator ? { annotator: options.annotator } : {});
     });
 
   program

@@ -1,5 +1,5 @@
 // Entry point of dist/server.js, the server the VS Code client starts (the CLI's `lsp` command runs the same).
-import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
+import { createServerConnection } from './connection';
 import { startServer } from './server';
 
-startServer(createConnection(ProposedFeatures.all));
+startServer(createServerConnection());

@@ -7,21 +7,24 @@ import { Worker } from 'node:worker_threads';
 import type { DatasetFields } from './core/dataset';
 import { DiskDataset, splitPoints, type IndexPart } from './core/diskDataset';
 
-interface RawPart {
-  offsets: Float64Array;
-  kinds: Uint8Array;
-  ids: string;
-  json: boolean;
-  samples: number;
-  errors: number;
-}
-
 const WORKER_SCRIPT = path.join(__dirname, 'indexWorker.js');
 
-function runWorker(file: string, fields: DatasetFields, start: number, end: number): Promise<RawPart> {
+/**
+ * Nice value of the index workers of a server: on a machine with as many cores as workers, the thread
+ * that answers requests otherwise waits up to tens of ms for a core when a message arrives.
+ */
+export const BACKGROUND_NICE = 10;
+
+export interface WorkerIndexOptions {
+  /** Nice value of the worker threads (Linux): BACKGROUND_NICE by default, 0 when nothing else needs the CPU (the CLI). */
+  nice?: number;
+}
+
+function runWorker(file: string, fields: DatasetFields, start: number, end: number, nice: number): Promise<IndexPart> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(WORKER_SCRIPT, { workerData: { path: file, fields, start, end } });
-    worker.once('message', (part: RawPart) => resolve(part));
+    // stdout: true keeps the worker's stdout off the server's, which is the LSP channel.
+    const worker = new Worker(WORKER_SCRIPT, { workerData: { path: file, fields, start, end, nice }, stdout: true });
+    worker.once('message', (part: IndexPart) => resolve(part));
     worker.once('error', reject);
     worker.once('exit', (code) => {
       if (code !== 0) reject(new Error(`indexing ${file} stopped (worker exit code ${code})`));
@@ -29,39 +32,31 @@ function runWorker(file: string, fields: DatasetFields, start: number, end: numb
   });
 }
 
-/** Splits a worker's id string in steps of 50,000 ids. */
-function* splitIds(raw: RawPart): Generator<void, string[]> {
-  if (raw.json) return JSON.parse(raw.ids) as string[];
-  const ids: string[] = [];
-  if (raw.samples === 0) return ids;
-  let from = 0;
-  for (;;) {
-    const next = raw.ids.indexOf('\u0000', from);
-    ids.push(next < 0 ? raw.ids.slice(from) : raw.ids.slice(from, next));
-    if (next < 0) return ids;
-    from = next + 1;
-    if (ids.length % 50_000 === 0) yield;
-  }
-}
-
 /**
  * Index steps for a large file: the workers do the parsing (the steps yield a promise to wait on
- * meanwhile); this thread only joins their parts. Without the worker script (tests run from
+ * meanwhile); this thread keeps their parts as they come. Without the worker script (tests run from
  * sources), it indexes here, in steps.
  */
-export function* workerIndexSteps(file: string, fields: DatasetFields): Generator<unknown, DiskDataset> {
+export function* workerIndexSteps(file: string, fields: DatasetFields, options: WorkerIndexOptions = {}): Generator<unknown, DiskDataset> {
   if (!fs.existsSync(WORKER_SCRIPT)) return yield* DiskDataset.indexSteps(file, fields);
   const points = splitPoints(file, Math.max(1, Math.min(4, os.availableParallelism())));
   const ranges = points.slice(0, -1).map((start, k) => [start, points[k + 1]!] as const);
-  let raw: RawPart[] | undefined;
+  // Starting a worker takes the thread for several ms: one per step, none in the turn that asked for the index.
+  yield;
+  const started: Array<Promise<IndexPart>> = [];
+  for (const [start, end] of ranges) {
+    const part = runWorker(file, fields, start, end, options.nice ?? BACKGROUND_NICE);
+    part.catch(() => undefined); // a failure is taken up below, through Promise.all
+    started.push(part);
+    yield;
+  }
+  let parts: IndexPart[] | undefined;
   let failure: unknown;
-  const all = Promise.all(ranges.map(([start, end]) => runWorker(file, fields, start, end))).then(
-    (parts) => (raw = parts),
+  const all = Promise.all(started).then(
+    (done) => (parts = done),
     (error: unknown) => (failure = error),
   );
-  while (!raw && failure === undefined) yield all;
+  while (!parts && failure === undefined) yield all;
   if (failure !== undefined) throw failure;
-  const parts: IndexPart[] = [];
-  for (const part of raw!) parts.push({ offsets: part.offsets, kinds: part.kinds, samples: part.samples, errors: part.errors, ids: yield* splitIds(part) });
-  return yield* DiskDataset.assembleSteps(file, fields, parts);
+  return DiskDataset.fromParts(file, fields, parts!);
 }

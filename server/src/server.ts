@@ -11,6 +11,7 @@ import {
   MarkupKind,
   ResponseError,
   TextDocumentSyncKind,
+  type CancellationToken,
   type Connection,
   type Diagnostic,
   type DidChangeTextDocumentParams,
@@ -28,7 +29,7 @@ import { withExternalPredictions } from './externalPredictions';
 import { excerpt } from './core/jsonl';
 import { CancelledError, FOCUS_MARGIN_LINES, FOCUS_THRESHOLD_LINES, InvalidDecisionError, Project } from './core/project';
 import { reviewQueueSteps, type QueueItem } from './core/reviewQueue';
-import { drive } from './core/slicer';
+import { drive, unlessCancelled } from './core/slicer';
 import { Dataset } from './core/dataset';
 import { workerIndexSteps } from './parallelIndex';
 import type { DatasetEntry } from './core/project';
@@ -618,8 +619,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     }
   }
 
-  async function queueFor(project: Project, task: Task, n: number, token: { isCancellationRequested: boolean }, skip?: Set<string>): Promise<QueueItem[]> {
-    for (const file of project.datasetFiles()) await prepare(project, file);
+  async function queueFor(project: Project, task: Task, n: number, token: CancellationToken, skip?: Set<string>): Promise<QueueItem[]> {
+    for (const file of project.datasetFiles()) await unlessCancelled(prepare(project, file), token);
     const items = await drive(reviewQueueSteps(project, task, n, skip ? { skip } : {}), () => token.isCancellationRequested);
     if (!skip) lastQueue.set(task.name, items.slice(0, 20));
     return items;
@@ -641,7 +642,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     guarded('counting predictions', async () => {
       const at = located(uri);
       if (!at) return { count: 0, byLabel: {} };
-      await prepare(at.project, at.file);
+      await unlessCancelled(prepare(at.project, at.file), token);
       const decisions = await drive(at.project.acceptableAboveSteps(at.file, minScore), () => token.isCancellationRequested);
       const byLabel: Record<string, number> = Object.create(null);
       for (const d of decisions) {
@@ -656,7 +657,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     guarded('accepting predictions', async () => {
       const at = located(uri);
       if (!at) return { written: 0 };
-      await prepare(at.project, at.file);
+      await unlessCancelled(prepare(at.project, at.file), token);
       const decisions = await drive(at.project.acceptableAboveSteps(at.file, minScore), () => token.isCancellationRequested);
       if (decisions.length === 0) return { written: 0 };
       const records = at.project.applyLabels(at.file, decisions);
@@ -719,7 +720,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       if (!at) return null;
       const task = at.project.taskOf(at.file);
       if (!task) return null;
-      await prepare(at.project, at.file);
+      await unlessCancelled(prepare(at.project, at.file), token);
       let target: { path: string; line: number } | undefined;
       if (task.queue.strategy === 'file-order') {
         const next = at.project.nextUnlabeled(at.file, line);

@@ -3,6 +3,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { CancellationTokenSource } from 'vscode-languageserver/node';
 import { LspClient, uriOf } from './client';
 import { removeWorkspace, tempWorkspace, until, writeFiles } from '../helpers/workspace';
 import type { DatasetStatus } from '../../server/src/core/project';
@@ -47,7 +48,8 @@ describe('language server over stdio: scale', function () {
     });
     const shown = lines(scrolled).filter((l) => l >= 4900 && l <= 5140);
     assert.equal(shown.length, 241, 'every sample from 100 lines above to 100 lines below the visible range');
-    const summary = await until('the summary', async () => (await client.diagnostics(uri)).find((d) => d.code === 'more-to-review'));
+    // Until the background parse is done, the summary says the server is still reading: wait for the count.
+    const summary = await until('the summary', async () => (await client.diagnostics(uri)).find((d) => d.code === 'more-to-review' && !d.message.startsWith('Loopmark is reading')));
     assert.match(summary.message, /^\d+ more unlabeled samples outside the visible lines/);
     const status = await client.request<DatasetStatus>('loopmark/status', { uri });
     assert.equal(status.total, 10_000);
@@ -99,5 +101,30 @@ describe('language server over stdio: scale', function () {
     });
     assert.match(fs.readFileSync(path.join(root, 'data', 'huge.labels.jsonl'), 'utf8'), new RegExp(`"id":"${queue.items[0]!.sampleId}"`));
     assert.equal((await client.request<DatasetStatus>('loopmark/status', { uri })).labeled, 1);
+  });
+
+  it('answers a cancelled queue request at once, while the file it needs is still being indexed', async () => {
+    const file = path.join(root, 'data', 'huge.jsonl');
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const fd = fs.openSync(file, 'w');
+    for (let chunk = 0; chunk < 40; chunk++) fs.writeSync(fd, Array.from({ length: 1000 }, (_, k) => record(chunk * 1000 + k, 480)).join('\n') + '\n');
+    fs.closeSync(fd);
+    client = await LspClient.start(root);
+    const uri = uriOf(file);
+    const settled: string[] = [];
+    const status = client.request<DatasetStatus>('loopmark/status', { uri }).then((s) => {
+      settled.push('status');
+      return s;
+    });
+    const source = new CancellationTokenSource();
+    const queue = client.connection.sendRequest('loopmark/queue', { uri, n: 5 }, source.token).then(
+      () => settled.push('queue answered'),
+      (error: { code?: number }) => settled.push(`queue failed ${error.code}`),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    source.cancel();
+    await queue;
+    assert.deepEqual(settled, ['queue failed -32800'], 'the cancelled request is answered (RequestCancelled) before the index it waited for is done');
+    assert.equal((await status).total, 40_000, 'the index goes on for the requests that still want it');
   });
 });

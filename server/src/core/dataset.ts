@@ -374,8 +374,10 @@ export class Dataset implements DatasetView {
 
   /** The whole text changed: a string, or lines already split as the editor counts them. */
   replaceAll(text: string | string[]): void {
-    this.lines = typeof text === 'string' ? splitDocumentLines(text) : text;
-    this.parsed = new Array(this.lines.length);
+    // Split first: a text that is not a string (from a client) throws before anything changed.
+    const lines = Array.isArray(text) ? text : splitDocumentLines(text);
+    this.lines = lines;
+    this.parsed = new Array(lines.length);
     this.known = 0;
     this.idIndex = undefined;
     this.version++;

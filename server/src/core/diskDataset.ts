@@ -1,6 +1,10 @@
 // A large dataset that no editor holds, indexed from disk by streaming: the index keeps line offsets
 // and sample ids, never the text, so a 500 MB file costs tens of MB. Lines are read back on demand
 // through a read-ahead window, so a sequential scan reads the file once.
+//
+// The ids are kept as one string per byte range (each id followed by a separator) with the end of each
+// line's id in an Int32Array, not as a million small strings: those took 30 MB, and garbage collector
+// pauses of tens of ms to copy and mark them, on the thread that answers requests.
 import * as fs from 'node:fs';
 import { classifyLine, parseLine, type DatasetFields, type DatasetView, type ParsedLine, type Sample } from './dataset';
 import { locateValue } from './jsonl';
@@ -18,13 +22,25 @@ export interface DiskIndexProgress {
   size: number;
 }
 
+/** Follows every id in `IdStore.text` (ids may contain it too: lookups check where an id starts and ends). */
+export const ID_SEPARATOR = '\u0000';
+
+/**
+ * The ids of a range of lines: `text` is a separator followed by each sample's id and a separator, in
+ * line order; `ends[line]` is where the id of the line ends in `text` (for a line that is not a sample,
+ * the end of the previous one). So the id of sample line L is text.slice(end(L - 1) + 1, end(L)),
+ * with end(-1) = 0.
+ */
+export interface IdStore {
+  text: string;
+  ends: Int32Array;
+}
+
 /** The index of one byte range of a file: what a worker thread sends back. */
-export interface IndexPart {
+export interface IndexPart extends IdStore {
   /** Start offset of each line of the range. */
   offsets: Float64Array;
   kinds: Uint8Array;
-  /** The id of each sample line, in line order (non-sample lines have none). */
-  ids: string[];
   samples: number;
   errors: number;
 }
@@ -66,7 +82,9 @@ export function* indexRangeSteps(path: string, fields: DatasetFields, start: num
   const size = fs.statSync(path).size;
   let offsets = new Float64Array(Math.max(1024, Math.ceil((end - start) / 256)));
   let kinds = new Uint8Array(offsets.length);
+  let ends = new Int32Array(offsets.length);
   const ids: string[] = [];
+  let idEnd = 0;
   let lines = 0;
   let samples = 0;
   let errors = 0;
@@ -78,17 +96,22 @@ export function* indexRangeSteps(path: string, fields: DatasetFields, start: num
       const grownKinds = new Uint8Array(kinds.length * 2);
       grownKinds.set(kinds);
       kinds = grownKinds;
+      const grownEnds = new Int32Array(ends.length * 2);
+      grownEnds.set(ends);
+      ends = grownEnds;
     }
     offsets[lines] = lineStart;
     const { kind, id } = classifyLine(decode(bytes), fields);
     if (kind === 'sample') {
       kinds[lines] = LINE_KIND_SAMPLE;
       ids.push(id!);
+      idEnd += id!.length + 1;
       samples++;
     } else {
       kinds[lines] = kind === 'error' ? LINE_KIND_ERROR : LINE_KIND_BLANK;
       if (kind === 'error') errors++;
     }
+    ends[lines] = idEnd;
     lines++;
   };
   const fd = fs.openSync(path, 'r');
@@ -136,7 +159,8 @@ export function* indexRangeSteps(path: string, fields: DatasetFields, start: num
   } finally {
     fs.closeSync(fd);
   }
-  return { offsets: offsets.slice(0, lines), kinds: kinds.slice(0, lines), ids, samples, errors };
+  const text = ids.length === 0 ? ID_SEPARATOR : ID_SEPARATOR + ids.join(ID_SEPARATOR) + ID_SEPARATOR;
+  return { offsets: offsets.slice(0, lines), kinds: kinds.slice(0, lines), ends: ends.slice(0, lines), text, samples, errors };
 }
 
 function runToEnd<T>(steps: Generator<unknown, T>): T {
@@ -146,12 +170,18 @@ function runToEnd<T>(steps: Generator<unknown, T>): T {
   }
 }
 
+/** One worker's part of the index, kept as it came: joining the parts would copy tens of MB in one go. */
+interface Segment extends IndexPart {
+  firstLine: number;
+  /** Byte offset where the segment's last line ends (the next segment's first offset, or the file size). */
+  end: number;
+}
+
 export class DiskDataset implements DatasetView {
   version = 0;
-  /** Byte offset where each line starts; one more entry than lines, the end of the file. */
-  private offsets: Float64Array;
-  private kinds: Uint8Array;
-  private lineIds: Array<string | undefined>;
+  private segments: Segment[];
+  /** The segment of the last lookup: scans go line by line. */
+  private current: Segment;
   private lines: number;
   private cache = new Map<number, ParsedLine>();
   private window: { start: number; buffer: Buffer } | undefined;
@@ -163,40 +193,31 @@ export class DiskDataset implements DatasetView {
     readonly path: string,
     private fields: DatasetFields,
     readonly size: number,
-    index: { offsets: Float64Array; kinds: Uint8Array; lineIds: Array<string | undefined>; samples: number; errors: number },
+    parts: readonly IndexPart[],
   ) {
-    this.lines = index.kinds.length;
-    this.offsets = index.offsets;
-    this.kinds = index.kinds;
-    this.lineIds = index.lineIds;
-    this.samples = index.samples;
-    this.errors = index.errors;
+    let firstLine = 0;
+    this.segments = parts
+      .filter((part) => part.kinds.length > 0)
+      .map((part, k, all) => {
+        const segment = { ...part, firstLine, end: all[k + 1]?.offsets[0] ?? size };
+        firstLine += part.kinds.length;
+        return segment;
+      });
+    if (this.segments.length === 0) {
+      this.segments.push({ offsets: new Float64Array(1), kinds: new Uint8Array(1), ends: new Int32Array(1), text: ID_SEPARATOR, samples: 0, errors: 0, firstLine: 0, end: 0 });
+    }
+    this.current = this.segments[0]!;
+    this.lines = firstLine || 1;
+    this.samples = parts.reduce((n, p) => n + p.samples, 0);
+    this.errors = parts.reduce((n, p) => n + p.errors, 0);
   }
 
-  /** Joins the indexes of consecutive ranges of the file (from worker threads), in steps. */
-  static *assembleSteps(path: string, fields: DatasetFields, parts: readonly IndexPart[], linesPerStep = 50_000): Generator<void, DiskDataset> {
-    const size = fs.statSync(path).size;
-    const lines = parts.reduce((n, p) => n + p.offsets.length, 0);
-    const offsets = new Float64Array(lines + 1);
-    const kinds = new Uint8Array(lines);
-    const lineIds = new Array<string | undefined>(lines);
-    let line = 0;
-    let samples = 0;
-    let errors = 0;
-    for (const part of parts) {
-      offsets.set(part.offsets, line);
-      kinds.set(part.kinds, line);
-      let next = 0;
-      for (let k = 0; k < part.kinds.length; k++) {
-        if (part.kinds[k] === LINE_KIND_SAMPLE) lineIds[line + k] = part.ids[next++];
-        if ((k + 1) % linesPerStep === 0) yield;
-      }
-      line += part.offsets.length;
-      samples += part.samples;
-      errors += part.errors;
-    }
-    offsets[lines] = size;
-    return new DiskDataset(path, fields, size, { offsets, kinds, lineIds, samples, errors });
+  /**
+   * The index of a file from the indexes of its consecutive byte ranges (from worker threads), taken
+   * as they are: no copy, so nothing here holds the event loop.
+   */
+  static fromParts(path: string, fields: DatasetFields, parts: readonly IndexPart[]): DiskDataset {
+    return new DiskDataset(path, fields, fs.statSync(path).size, parts);
   }
 
   /** Builds the index synchronously, in this thread. */
@@ -208,27 +229,47 @@ export class DiskDataset implements DatasetView {
   static *indexSteps(path: string, fields: DatasetFields, linesPerStep = 200): Generator<DiskIndexProgress | void, DiskDataset> {
     const size = fs.statSync(path).size;
     const part = yield* indexRangeSteps(path, fields, 0, size, linesPerStep);
-    return yield* DiskDataset.assembleSteps(path, fields, [part]);
+    return DiskDataset.fromParts(path, fields, [part]);
   }
 
   get lineCount(): number {
     return this.lines;
   }
 
+  /** The segment holding a line (a valid one). */
+  private segmentOf(line: number): Segment {
+    const current = this.current;
+    if (line >= current.firstLine && line < current.firstLine + current.kinds.length) return current;
+    let k = this.segments.length - 1;
+    while (k > 0 && this.segments[k]!.firstLine > line) k--;
+    return (this.current = this.segments[k]!);
+  }
+
+  private kindAt(line: number): number {
+    if (!(line >= 0 && line < this.lines)) return LINE_KIND_BLANK;
+    const segment = this.segmentOf(line);
+    return segment.kinds[line - segment.firstLine]!;
+  }
+
   /** The id of the sample on a line, from the index (no read). */
   idAt(line: number): string | undefined {
-    return this.lineIds[line];
+    if (this.kindAt(line) !== LINE_KIND_SAMPLE) return undefined;
+    const { text, ends, firstLine } = this.segmentOf(line);
+    const local = line - firstLine;
+    return text.slice(local > 0 ? ends[local - 1]! + 1 : 1, ends[local]);
   }
 
   lineKind(line: number): ParsedLine['kind'] {
-    const kind = this.kinds[line];
+    const kind = this.kindAt(line);
     return kind === LINE_KIND_SAMPLE ? 'sample' : kind === LINE_KIND_ERROR ? 'error' : 'blank';
   }
 
   lineText(line: number): string {
-    if (line < 0 || line >= this.lines) return '';
-    const start = this.offsets[line]!;
-    const end = this.offsets[line + 1]!;
+    if (!(line >= 0 && line < this.lines)) return '';
+    const segment = this.segmentOf(line);
+    const local = line - segment.firstLine;
+    const start = segment.offsets[local]!;
+    const end = local + 1 < segment.offsets.length ? segment.offsets[local + 1]! : segment.end;
     const length = end - start;
     if (length <= 0) return '';
     if (!this.window || start < this.window.start || start + length > this.window.start + this.window.buffer.length) {
@@ -254,7 +295,7 @@ export class DiskDataset implements DatasetView {
     if (!Number.isInteger(line) || line < 0 || line >= this.lines) return { kind: 'blank' };
     let parsed = this.cache.get(line);
     if (!parsed) {
-      if (this.kinds[line] === LINE_KIND_BLANK) return { kind: 'blank' };
+      if (this.kindAt(line) === LINE_KIND_BLANK) return { kind: 'blank' };
       parsed = parseLine(this.lineText(line), this.fields);
       if (this.cache.size >= CACHE_LINES) this.cache.clear();
       this.cache.set(line, parsed);
@@ -263,16 +304,19 @@ export class DiskDataset implements DatasetView {
   }
 
   sampleAt(line: number): Sample | undefined {
-    if (this.kinds[line] !== LINE_KIND_SAMPLE) return undefined;
+    if (this.kindAt(line) !== LINE_KIND_SAMPLE) return undefined;
     const parsed = this.parsedLine(line);
     return parsed.kind === 'sample' ? parsed.sample : undefined;
   }
 
   // No id map: it would cost more memory than the rest of the index (tens of MB at a million samples).
-  // Lookups by id come from label writes to a file no editor holds; a scan of the ids takes milliseconds.
+  // Lookups by id come from label writes to a file no editor holds; a search of the id strings takes milliseconds.
   firstLineOf(id: string): number | undefined {
-    const line = this.lineIds.indexOf(id);
-    return line < 0 ? undefined : line;
+    for (const segment of this.segments) {
+      const local = idLines(segment, id, true)[0];
+      if (local !== undefined) return segment.firstLine + local;
+    }
+    return undefined;
   }
 
   /** Duplicate ids are diagnostics, and a file over the size of an editor document is never shown with them. */
@@ -281,9 +325,7 @@ export class DiskDataset implements DatasetView {
   }
 
   linesOf(id: string): readonly number[] {
-    const lines: number[] = [];
-    for (let line = this.lineIds.indexOf(id); line >= 0; line = this.lineIds.indexOf(id, line + 1)) lines.push(line);
-    return lines;
+    return this.segments.flatMap((segment) => idLines(segment, id, false).map((local) => segment.firstLine + local));
   }
 
   textRange(line: number): { start: number; end: number } {
@@ -296,6 +338,34 @@ export class DiskDataset implements DatasetView {
     // The ids depend on the fields: the caller must index again.
     throw new Error('DiskDataset fields changed; index the file again');
   }
+}
+
+/**
+ * The lines whose id is `id` (only the first when `first`): each place where the id occurs between two
+ * separators is checked to be exactly one line's id, since an id may contain the separator too.
+ */
+export function idLines(ids: IdStore, id: string, first: boolean): number[] {
+  const found: number[] = [];
+  if (id.length === 0) return found;
+  const { text, ends } = ids;
+  const needle = ID_SEPARATOR + id + ID_SEPARATOR;
+  for (let at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, at + 1)) {
+    const start = at + 1;
+    const end = start + id.length;
+    // The first line whose id ends at or after `end`; its id must span [start, end) exactly.
+    let lo = 0;
+    let hi = ends.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (ends[mid]! < end) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo < ends.length && ends[lo] === end && (lo === 0 ? 1 : ends[lo - 1]! + 1) === start) {
+      found.push(lo);
+      if (first) break;
+    }
+  }
+  return found;
 }
 
 function decode(bytes: Buffer): string {
