@@ -469,7 +469,7 @@ async function benchOpen(): Promise<void> {
   addRow({ name: `100k: first diagnostics after a full-text didOpen (48 MB, other LSP clients), median of ${REPS}`, value: median(text.times), unit: 'ms', target: 'info', baseline: { value: base100k!, unit: 'ms' }, ratio: median(text.times) / base100k! });
   notes.push(
     `First diagnostics: time from writing the didOpen (then loopmark/visibleRanges [${VISIBLE}] and a textDocument/diagnostic pull) to the report. ` +
-      `By reference (what the VS Code client sends for a saved document of 4 M characters or more: no text, the length and a fingerprint, computed inside the timed window; the server reads the file in 2 MB chunks and checks the fingerprint): ` +
+      `By reference (what the VS Code client sends for a saved document of 4 M characters or more: no text, the length and a fingerprint, computed inside the timed window; the server reads the file in 512 KB slices and checks the fingerprint): ` +
       `${reference.count} items; runs ${reference.times.map((t) => fmt(t, 0)).join(', ')} ms; server CPU ${fmt(median(reference.cpu), 0)} ms. ` +
       `Full text (what other LSP clients send): ${text.count} items; runs ${text.times.map((t) => fmt(t, 0)).join(', ')} ms; server CPU ${fmt(median(text.cpu), 0)} ms; it includes the pipe transfer and the server's JSON.parse of the 48 MB message (the same parse in the bench process: median ${fmt(median(parse), 0)} ms), ` +
       `and excludes the client's JSON.stringify + UTF-8 encoding of it (median ${fmt(median(stringify), 0)} ms). ` +

@@ -163,11 +163,28 @@ export function documentFingerprint(length: number, slice: (start: number, end: 
 /** How much of a document's start `headHash` covers, in UTF-16 code units. */
 export const HEAD_LENGTH = 1 << 20;
 
+/** An FNV-1a hash of a text fed in pieces: `headHash` of the whole, without joining the pieces. */
+export class HeadHasher {
+  private hash = 0x811c9dc5;
+  length = 0;
+
+  update(piece: string): void {
+    let hash = this.hash;
+    for (let i = 0; i < piece.length; i++) hash = Math.imul(hash ^ piece.charCodeAt(i), 0x01000193);
+    this.hash = hash;
+    this.length += piece.length;
+  }
+
+  digest(): string {
+    return `${this.length}:${(this.hash >>> 0).toString(16)}`;
+  }
+}
+
 /** An FNV-1a hash of every code unit of the first HEAD_LENGTH of a text (or all of a shorter one). */
 export function headHash(head: string): string {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < head.length; i++) hash = Math.imul(hash ^ head.charCodeAt(i), 0x01000193);
-  return `${head.length}:${(hash >>> 0).toString(16)}`;
+  const hasher = new HeadHasher();
+  hasher.update(head);
+  return hasher.digest();
 }
 
 /** The reference a client sends for a document it opens by reference. */
