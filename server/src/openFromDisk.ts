@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import { fingerprintOf, fingerprintWindows, HEAD_LENGTH, HeadHasher } from './protocol';
 
 /** Bytes read, decoded and split in one step (about 1-2 ms of the event loop's time). */
-const SLICE_BYTES = 512 << 10;
+const SLICE_BYTES = 256 << 10;
 const BREAK = /\r\n|\r|\n/;
 
 export interface DiskText {
@@ -94,6 +94,10 @@ export async function readDocumentLines(file: string, expectedLength: number, op
       carry = pushCompleteLines(carry, decoded, eof, lines);
       if (eof) break;
       options.onLines?.(lines, Math.min(trusted, lines.length));
+      // Reads from the page cache complete at once, and libuv would run the next slice in the same
+      // poll phase: step aside so that the messages waiting (vscode-jsonrpc takes them in the check
+      // phase) go first.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       buffer.copy(buffer, 0, end, available);
       kept = available - end;
     }

@@ -386,10 +386,13 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     // Only lines known to be the editor's: the head, once its hash matched.
     while (!state.finished && !state.closed && state.trusted < needed() && !token.isCancellationRequested) await new Promise<void>((resolve) => state.waiters.push(resolve));
     if (state.finished || state.closed || state.pending.length > 0 || token.isCancellationRequested) return undefined;
+    // The findings get a turn of their own, apart from the slice that woke us.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     const entry = at.project.previewEntry(at.file, state.lines.slice(0, state.trusted));
     if (!entry) return undefined;
     const focus = visible.get(uri);
-    const { findings } = at.project.findings(at.file, { entry, ...(focus ? { focus } : {}) });
+    // Only the lines in view and their margin: the first answer must be quick.
+    const { findings } = at.project.findings(at.file, { entry, onlyFocus: true, ...(focus ? { focus } : {}) });
     void state.done.then(() => refresh(uri));
     return [
       summary(`Loopmark is reading ${path.basename(at.file)} (${state.trusted} lines so far); diagnostics show around the visible lines`),
@@ -511,6 +514,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const reading = located(params.textDocument.uri);
     const early = reading ? await diagnosticsWhileReading(params.textDocument.uri, reading, token) : undefined;
     if (early) return { kind: DocumentDiagnosticReportKind.Full, items: early };
+    if (token.isCancellationRequested) return guarded('computing diagnostics', () => { throw new CancelledError(); });
     await loaded(params.textDocument.uri);
     return guarded('computing diagnostics', () => {
       if (token.isCancellationRequested) throw new CancelledError();

@@ -498,9 +498,9 @@ export class Project {
   // ---- findings ----
 
   /** The lines that get diagnostics: all of a small dataset; around the focus ranges of a large one. */
-  focusLines(dataset: DatasetView, focus: ReadonlyArray<readonly [number, number]> | undefined): Array<[number, number]> {
+  focusLines(dataset: DatasetView, focus: ReadonlyArray<readonly [number, number]> | undefined, always = false): Array<[number, number]> {
     const last = dataset.lineCount - 1;
-    if (dataset.lineCount <= FOCUS_THRESHOLD_LINES) return [[0, last]];
+    if (!always && dataset.lineCount <= FOCUS_THRESHOLD_LINES) return [[0, last]];
     const ranges = (focus && focus.length > 0 ? focus : [[0, 100] as const])
       .map(([a, b]): [number, number] => [Math.max(0, a - FOCUS_MARGIN_LINES), Math.min(last, b + FOCUS_MARGIN_LINES)])
       .sort((x, y) => x[0] - y[0]);
@@ -519,7 +519,16 @@ export class Project {
    */
   findings(
     file: string,
-    options: { max?: number; focus?: ReadonlyArray<readonly [number, number]>; extraLines?: readonly number[]; isCancelled?: () => boolean; entry?: DatasetEntry } = {},
+    options: {
+      max?: number;
+      focus?: ReadonlyArray<readonly [number, number]>;
+      extraLines?: readonly number[];
+      isCancelled?: () => boolean;
+      /** Another entry than the file's (a preview of a document still being read). */
+      entry?: DatasetEntry;
+      /** Only the focus ranges, even for a small dataset (a preview: the rest is not known yet). */
+      onlyFocus?: boolean;
+    } = {},
   ): FindingsResult {
     const entry = options.entry ?? this.entry(file);
     if (!entry) return { findings: this.fileProblems(file), omitted: 0 };
@@ -559,10 +568,10 @@ export class Project {
       }
     };
     // Duplicate ids need the whole id index: cheap for a small dataset; a large one builds it in the background.
-    if (dataset instanceof Dataset && dataset.lineCount <= FOCUS_THRESHOLD_LINES) dataset.buildIds();
+    if (!options.onlyFocus && dataset instanceof Dataset && dataset.lineCount <= FOCUS_THRESHOLD_LINES) dataset.buildIds();
     const seen = new Set<number>();
     let visited = 0;
-    for (const [from, to] of this.focusLines(dataset, options.focus)) {
+    for (const [from, to] of this.focusLines(dataset, options.focus, options.onlyFocus)) {
       for (let line = from; line <= to; line++) {
         if ((++visited & 511) === 0 && options.isCancelled?.()) throw new CancelledError();
         seen.add(line);
