@@ -516,7 +516,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     if (early) return { kind: DocumentDiagnosticReportKind.Full, items: early };
     if (token.isCancellationRequested) return guarded('computing diagnostics', () => { throw new CancelledError(); });
     await loaded(params.textDocument.uri);
-    return guarded('computing diagnostics', () => {
+    return guarded('computing diagnostics', async () => {
       if (token.isCancellationRequested) throw new CancelledError();
       const at = located(params.textDocument.uri);
       if (!at) return { kind: DocumentDiagnosticReportKind.Full, items: [] };
@@ -529,7 +529,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       if (entry && entry.dataset.lineCount > FOCUS_THRESHOLD_LINES) {
         const ready = entry.dataset instanceof Dataset ? entry.dataset.isParsed() && entry.dataset.idsReady() : true;
         if (ready) {
-          const status = at.project.status(at.file);
+          // Counted in slices, not in the turn that computed the findings (the whole answer held one turn for 18 ms of CPU).
+          const status = await drive(at.project.statusSteps(at.file), () => token.isCancellationRequested);
           const shown = findings.filter((f) => f.code === 'review' || f.code === 'suggestion').length;
           const rest = Math.max(0, (status?.needsReview ?? 0) - shown);
           if (rest > 0) items.unshift(summary(`${rest} more unlabeled samples outside the visible lines (diagnostics follow your scrolling); "Loopmark: Next Sample to Review" walks the queue through all of them`));
