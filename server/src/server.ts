@@ -413,7 +413,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const isConfig = path.basename(at.file) === CONFIG_FILE && path.dirname(at.file) === at.project.root;
     const reference = (params as unknown as Record<string, unknown>)[OPEN_FROM_DISK_KEY] as OpenFromDisk | undefined;
     if (!isConfig && reference && Number.isInteger(reference.length) && typeof reference.fingerprint === 'string') {
-      openFromDisk(at, textDocument, reference);
+      // A file no task reads is not read either (its text would be dropped, as a full-text open's is).
+      if (at.project.taskOf(at.file)) openFromDisk(at, textDocument, reference);
       return;
     }
     guarded('opening a document', () => {

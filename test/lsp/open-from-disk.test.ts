@@ -130,6 +130,20 @@ describe('language server over stdio: documents opened by reference', function (
     await until('the log line', async () => logs.find((m) => /did not send the text/.test(m)));
   });
 
+  it('does not read a file that no task reads (nor ask the editor for it)', async () => {
+    const text = dataset(50);
+    writeFiles(root, { 'other/x.jsonl': `${text}{"id":"different on disk"}\n` });
+    client = await LspClient.start(root);
+    let asked = 0;
+    client.connection.onRequest('loopmark/documentText', () => {
+      asked++;
+      return { version: 1, text };
+    });
+    const uri = await client.openByReference(path.join(root, 'other', 'x.jsonl'), text);
+    assert.deepEqual(await client.diagnostics(uri), []);
+    assert.equal(asked, 0);
+  });
+
   it('opens a file removed before it could be read through the editor\'s text', async () => {
     const text = dataset(50);
     client = await LspClient.start(root);
