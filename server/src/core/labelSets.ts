@@ -75,9 +75,18 @@ export function mostProbable(scores: Readonly<Record<string, number>>, fallback:
   return best || (fallback[0] ?? '');
 }
 
-/** Multi-label: the thresholds loopmark.json sets on labels (the others are at 0.5). */
-export function labelThresholds(task: Pick<Task, 'multiLabel' | 'labels'>): Record<string, number> {
-  const thresholds: Record<string, number> = {};
-  if (task.multiLabel) for (const l of task.labels) if (l.threshold !== undefined) thresholds[l.name] = l.threshold;
+const thresholdsByTask = new WeakMap<object, Readonly<Record<string, number>>>();
+/**
+ * Multi-label: the thresholds loopmark.json sets on labels (the others are at 0.5). Built once per
+ * task: predictions and queue ranking ask for every sample.
+ */
+export function labelThresholds(task: Pick<Task, 'multiLabel' | 'labels'>): Readonly<Record<string, number>> {
+  let thresholds = thresholdsByTask.get(task);
+  if (!thresholds) {
+    const built: Record<string, number> = {};
+    if (task.multiLabel) for (const l of task.labels) if (l.threshold !== undefined) built[l.name] = l.threshold;
+    thresholds = built;
+    thresholdsByTask.set(task, thresholds);
+  }
   return thresholds;
 }
