@@ -206,16 +206,24 @@ export class Project {
     return found.map((f) => path.resolve(f)).filter((f) => this.taskOf(f) !== undefined).sort();
   }
 
+  /** An entry bound to its task (label and predictions paths); throws PathOutsideWorkspaceError. Not stored. */
+  private newEntry(file: string, task: Task, dataset: DatasetView | string | string[], open: boolean): DatasetEntry {
+    const fields = { textField: task.textField, idField: task.idField };
+    const view = typeof dataset === 'string' ? new Dataset(dataset, fields) : Array.isArray(dataset) ? Dataset.fromLines(dataset, fields) : dataset;
+    const entry: DatasetEntry = { path: file, relativePath: toRelative(this.root, file), task, dataset: view, open, labelPath: '', predictionsPath: '' };
+    this.bindTask(entry, task);
+    return entry;
+  }
+
   private createEntry(file: string, dataset: DatasetView | string | string[], open: boolean): DatasetEntry | undefined {
     const task = this.taskOf(file);
     if (!task) return undefined;
-    const relativePath = toRelative(this.root, file);
     const fields = { textField: task.textField, idField: task.idField };
     const view = typeof dataset === 'string' ? new Dataset(dataset, fields) : Array.isArray(dataset) ? Dataset.fromLines(dataset, fields) : dataset;
     if (task.inferred && !looksLikeDataset(view)) return undefined;
-    const entry: DatasetEntry = { path: file, relativePath, task, dataset: view, open, labelPath: '', predictionsPath: '' };
+    let entry: DatasetEntry;
     try {
-      this.bindTask(entry, task);
+      entry = this.newEntry(file, task, view, open);
     } catch (error) {
       if (!(error instanceof PathOutsideWorkspaceError)) throw error;
       this.pathProblems.set(file, `Loopmark will not read or write the labels of this dataset: ${error.message}. Fix "labelFile" or "predictionsFile" of task '${task.name}' in loopmark.json.`);
@@ -228,8 +236,10 @@ export class Project {
     return entry;
   }
 
-  /** An editor opened a file. Returns its dataset entry, or undefined when it is not a dataset. */
-  /** An editor opened the file: its text (or its lines, read from disk by reference) is the truth now. */
+  /**
+   * An editor opened the file: its text (or its lines, read from disk by reference) is the truth now.
+   * Returns its dataset entry, or undefined when it is not a dataset.
+   */
   open(file: string, text: string | string[]): DatasetEntry | undefined {
     const existing = this.datasets.get(file);
     if (existing && existing.dataset instanceof Dataset) {
@@ -250,14 +260,11 @@ export class Project {
   previewEntry(file: string, lines: string[]): DatasetEntry | undefined {
     const task = this.taskOf(file);
     if (!task) return undefined;
-    const dataset = Dataset.fromLines(lines, { textField: task.textField, idField: task.idField });
-    const entry: DatasetEntry = { path: file, relativePath: toRelative(this.root, file), task, dataset, open: true, labelPath: '', predictionsPath: '' };
     try {
-      this.bindTask(entry, task);
+      return this.newEntry(file, task, lines, true);
     } catch {
       return undefined;
     }
-    return entry;
   }
 
   change(file: string, edits: readonly LineEdit[]): void {
