@@ -1,4 +1,5 @@
 // Temporary workspaces on real disk for tests: a copy of a fixture folder, removed afterwards.
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -6,10 +7,32 @@ import * as path from 'node:path';
 export const REPO = path.resolve(__dirname, '../../..');
 export const FIXTURES = path.resolve(REPO, '../shared/fixtures');
 
+/**
+ * A fresh folder holding a copy of `from`. A folder of this repository is copied as committed (the
+ * files git tracks, as in the work tree): labels a user made while trying the demo stay out.
+ */
 export function tempWorkspace(from?: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'loopmark-test-'));
-  if (from) fs.cpSync(from, dir, { recursive: true });
+  if (from) {
+    const tracked = trackedFiles(from);
+    if (tracked) for (const rel of tracked) if (fs.existsSync(path.join(from, rel))) copyFile(path.join(from, rel), path.join(dir, rel));
+    else fs.cpSync(from, dir, { recursive: true });
+  }
   return fs.realpathSync(dir);
+}
+
+/** The files git tracks under `folder` (relative to it), or undefined outside this repository. */
+function trackedFiles(folder: string): string[] | undefined {
+  const rel = path.relative(REPO, path.resolve(folder));
+  if (rel.startsWith('..') || path.isAbsolute(rel)) return undefined;
+  const out = spawnSync('git', ['ls-files', '-z', '--', rel || '.'], { cwd: REPO, encoding: 'utf8' });
+  if (out.status !== 0) return undefined;
+  return out.stdout.split('\0').filter(Boolean).map((f) => path.relative(rel, f));
+}
+
+function copyFile(from: string, to: string): void {
+  fs.mkdirSync(path.dirname(to), { recursive: true });
+  fs.copyFileSync(from, to);
 }
 
 export function writeFiles(root: string, files: Record<string, string>): void {

@@ -30,7 +30,8 @@ import {
 import { REPO } from '../helpers/workspace';
 import { openFromDiskReference, OPEN_FROM_DISK_KEY, type OpenFromDisk } from '../../server/src/protocol';
 
-export const CLI = path.join(REPO, 'dist', 'cli.js');
+/** The package's `bin`, as users run it (not the bundle it loads). */
+export const CLI = path.join(REPO, 'bin', 'loopmark.js');
 
 export function uriOf(file: string): string {
   return pathToFileURL(file).toString();

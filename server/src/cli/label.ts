@@ -3,12 +3,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Option, type Command } from 'commander';
-import { findRoot } from './cli';
-import { CONFIG_FILE } from './core/config';
-import { serializeLabel } from './core/labels';
-import { canonicalSet } from './core/labelSets';
-import { Project } from './core/project';
-import type { Answer } from './core/types';
+import { findRoot } from './root';
+import { CONFIG_FILE } from '../core/config';
+import { serializeLabel } from '../core/labels';
+import { canonicalSet } from '../core/labelSets';
+import { Project } from '../core/project';
+import type { Answer } from '../core/types';
 
 const ANSWERS: readonly Answer[] = ['accept', 'reject', 'ignore'];
 

@@ -2,12 +2,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { isBlank } from './core/jsonl';
-import { Learner } from './core/learner';
-import { crossValidate, holdout, simulateLearningCurve, type EvalResult, type Example } from './core/model/evaluate';
-import type { DatasetEntry, Project } from './core/project';
-import { predictedLabels } from './core/labelSets';
-import { reviewQueue } from './core/reviewQueue';
+import { isBlank } from '../core/jsonl';
+import { Learner } from '../core/learner';
+import { crossValidate, holdout, simulateLearningCurve, type EvalResult, type Example } from '../core/model/evaluate';
+import type { DatasetEntry, Project } from '../core/project';
+import { predictedLabels } from '../core/labelSets';
+import { reviewQueue } from '../core/reviewQueue';
 
 type Open = (dataset: string, options: { root?: string; annotator?: string }) => Promise<{ project: Project; file: string }>;
 
