@@ -21,7 +21,7 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { StringDecoder } from 'node:string_decoder';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
-import { Project } from '../server/src/core/project';
+import { Project } from '../server/src/core/workspace/project';
 import { DiskDataset } from '../server/src/core/diskDataset';
 import { benchModel, type BenchResult } from './model.bench';
 import { BENCH_ANNOTATOR, benchConfig, ensureDataset, tinyDataset } from './data';

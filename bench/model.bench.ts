@@ -7,7 +7,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { modelBuckets } from '../server/src/core/learner';
+import { modelBuckets } from '../server/src/core/kinds/classify/learner';
 import { TextClassifier } from '../server/src/core/model/classifier';
 import { Featurizer } from '../server/src/core/model/features';
 import { mulberry32 } from '../server/src/core/model/prng';

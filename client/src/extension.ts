@@ -30,10 +30,10 @@ import {
   OPEN_FROM_DISK_MIN_LENGTH,
   openFromDiskReference,
   type ApplyLabelArgs,
+  type Decision,
   type OpenFromDisk,
   type SampleChoice,
 } from '../../server/src/protocol';
-import type { LabelDecision } from '../../server/src/core/analysis';
 import { ReviewQueueProvider, revealSample } from './reviewQueue';
 
 let client: LanguageClient | undefined;
@@ -192,7 +192,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Loopma
     showStatus(true);
   }
 
-  async function applyDecision(uri: vscode.Uri, decision: LabelDecision): Promise<void> {
+  async function applyDecision(uri: vscode.Uri, decision: Decision): Promise<void> {
     const args: ApplyLabelArgs = { uri: uri.toString(), decision };
     await lc.sendRequest(ExecuteCommandRequest.type, { command: APPLY_LABEL_COMMAND, arguments: [args] });
   }
@@ -291,12 +291,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<Loopma
     });
     if (!picked) return;
     const labels = picked.map((item) => item.name).sort();
-    const same = predicted !== undefined && predicted.length === labels.length && labels.every((l) => predicted.includes(l));
     await applyDecision(uri, {
       sampleId: sample.sampleId,
       labels,
       answer: 'accept',
-      source: predicted === undefined ? 'manual' : same ? 'prediction' : 'correction',
       ...(sample.score === undefined ? {} : { score: sample.score }),
     });
   }
@@ -314,7 +312,6 @@ export async function activate(context: vscode.ExtensionContext): Promise<Loopma
         // A multi-label task accepts the whole predicted set.
         ...(at.sample.multiLabel ? { labels: at.sample.predictedLabels ?? [] } : { label: at.sample.predictedLabel }),
         answer: 'accept',
-        source: 'prediction',
         ...(at.sample.score === undefined ? {} : { score: at.sample.score }),
       });
     }),
@@ -326,7 +323,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Loopma
         await pickLabelSet(at.uri, sample);
         return;
       }
-      type Item = vscode.QuickPickItem & { decision: LabelDecision };
+      type Item = vscode.QuickPickItem & { decision: Decision };
       const withScore = sample.score === undefined ? {} : { score: sample.score };
       const items: Item[] = sample.labels.map((label) => {
         const predicted = label.name === sample.predictedLabel;
@@ -338,7 +335,6 @@ export async function activate(context: vscode.ExtensionContext): Promise<Loopma
             sampleId: sample.sampleId,
             label: label.name,
             answer: 'accept',
-            source: sample.predictedLabel === undefined ? 'manual' : predicted ? 'prediction' : 'correction',
             ...withScore,
           },
         };
@@ -346,7 +342,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Loopma
       items.push({
         label: 'Skip',
         description: 'answer: ignore',
-        decision: { sampleId: sample.sampleId, label: sample.predictedLabel ?? '', answer: 'ignore', source: sample.predictedLabel === undefined ? 'manual' : 'prediction', ...withScore },
+        decision: { sampleId: sample.sampleId, label: sample.predictedLabel ?? '', answer: 'ignore', ...withScore },
       });
       const picked = await vscode.window.showQuickPick(items, { title: `Label sample ${plain(sample.sampleId)}`, placeHolder: 'Choose a label', matchOnDetail: true });
       if (picked) await applyDecision(at.uri, picked.decision);

@@ -8,7 +8,7 @@
 // (Project.predictions), and a task with `model.enabled: false` asks neither.
 import { ExternalCache, ExternalPredictor, type ExternalSettings, type ExternalTask } from './core/external';
 import type { Sample } from './core/dataset';
-import type { Predictor, Project } from './core/project';
+import type { Predictor, Project } from './core/workspace/project';
 import type { LabelDef, Prediction, Task } from './core/types';
 
 /** The initialization options the server reads (from the client, or any LSP editor). */

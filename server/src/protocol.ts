@@ -1,16 +1,61 @@
-// Every custom message between the Loopmark client and server, in one place. Imported by both;
-// no `vscode` import here. Standard LSP covers the rest (diagnostics, code actions, hover).
+// The wire contract between a Loopmark client and the server: every custom request, notification
+// and command id, with the types they carry. Imported by both; it imports nothing of the server's
+// core and no `vscode`, so another editor's client can be written from this file alone (see
+// docs/protocol.md). Standard LSP covers the rest (diagnostics, code actions, hover).
 import { NotificationType, RequestType } from 'vscode-languageserver-protocol';
-import type { DatasetStatus } from './core/project';
-import type { LabelDecision } from './core/analysis';
-import type { LabelDef } from './core/types';
 
-/** Server-side command run by quick fixes: write a decision to the label file. */
+/** A label of a task's label set; the description is the annotation guideline. */
+export interface LabelDef {
+  name: string;
+  description?: string;
+  /** Multi-label tasks: the probability from which the model puts this label in the set. */
+  threshold?: number;
+}
+
+/**
+ * What a user chose about a sample: exactly one of `label` (single-label tasks) and `labels`
+ * (multi-label tasks: the complete set, may be empty). The server fills in the rest (who, when) and,
+ * when `source` is absent, judges it against the prediction the sample shows.
+ */
+export interface Decision {
+  sampleId: string;
+  label?: string;
+  labels?: string[];
+  answer: 'accept' | 'reject' | 'ignore';
+  source?: 'prediction' | 'correction' | 'manual';
+  score?: number;
+  /** A part of the sample: a span of its text (offsets in code points), or a turn. */
+  target?: { kind: 'span'; start: number; end: number } | { kind: 'turn'; index: number };
+}
+
+/** Server-side command run by quick fixes and the label picker: write a decision to the label file. */
 export const APPLY_LABEL_COMMAND = 'loopmark.server.applyLabel';
 
 export interface ApplyLabelArgs {
   uri: string;
-  decision: LabelDecision;
+  decision: Decision;
+}
+
+/** The code action kind of "accept every prediction above a score" (a source action). */
+export const ACCEPT_ABOVE_KIND = 'source.loopmark.acceptAbove';
+
+/** A task's embedded model: off (and why), cold (too few examples per label), or ready. */
+export interface ModelStatus {
+  state: 'off' | 'cold' | 'ready';
+  reason?: string;
+  examples: number;
+  counts: Record<string, number>;
+  minExamplesPerLabel: number;
+}
+
+/** The counts of a dataset, for a status bar. */
+export interface DatasetStatus {
+  task: string;
+  model?: ModelStatus;
+  total: number;
+  labeled: number;
+  needsReview: number;
+  errors: number;
 }
 
 /** Client → server: labeled / total counts of a dataset, for the status bar. Null when not a dataset. */

@@ -9,7 +9,7 @@ import { CLI } from './client';
 import { TICKETS, ticketsConfig, ticketsJsonl } from '../helpers/tickets';
 import { removeWorkspace, tempWorkspace, writeFiles } from '../helpers/workspace';
 import { parsePredictionFile } from '../../server/src/core/predictions';
-import { Project } from '../../server/src/core/project';
+import { Project } from '../../server/src/core/workspace/project';
 
 function cli(root: string, ...args: string[]): { status: number; stdout: string; stderr: string } {
   const out = spawnSync(process.execPath, [CLI, ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, LOOPMARK_ANNOTATOR: 'ci@example.com' } });

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import type { Diagnostic } from 'vscode-languageserver-protocol';
 import { LspClient } from './client';
 import { removeWorkspace, REPO, tempWorkspace, until, writeFiles } from '../helpers/workspace';
-import type { DatasetStatus } from '../../server/src/core/project';
+import type { DatasetStatus } from '../../server/src/core/workspace/project';
 import type { QueueEntry, SampleLocation } from '../../server/src/protocol';
 
 const CONFIG = {
@@ -135,8 +135,14 @@ describe('language server over stdio: the learning loop', function () {
 
   it('retrains once loopmark.json edits pause: a label added to the task starts to count', async () => {
     await label('r001', 'positive');
-    await label('r002', 'mixed');
-    type WithModel = DatasetStatus & { model?: { counts: Record<string, number> } };
+    // A label outside the label set cannot be written through the server (one rule set with the CLI);
+    // it reaches the label file from elsewhere (a merge, an import, another tool).
+    const labelFile = path.join(root, 'data', 'reviews.labels.jsonl');
+    fs.appendFileSync(labelFile, `${JSON.stringify({ id: 'r002', label: 'mixed', answer: 'accept', annotator: 'a@example.com', time: '2026-01-01T00:00:00.000Z', source: 'manual' })}\n`);
+    await client.fileChanged(labelFile);
+    type WithModel = DatasetStatus & { model?: { counts: Record<string, number>; examples: number } };
+    // The changed label file retrains the model from the files: wait for that run to finish.
+    await until('the model retrained from the label file', async () => ((await client.request<WithModel>('loopmark/status', { uri })).model?.examples === 1 ? true : undefined));
     const before = await client.request<WithModel>('loopmark/status', { uri });
     assert.equal(before.model?.counts['positive'], 1);
     assert.equal(before.model?.counts['mixed'], undefined, "'mixed' is not a label of the task yet");

@@ -8,7 +8,7 @@ import type { CodeAction, Diagnostic } from 'vscode-languageserver-protocol';
 import { LspClient, uriOf } from './client';
 import { TICKETS, ticketsConfig, ticketsJsonl } from '../helpers/tickets';
 import { removeWorkspace, tempWorkspace, until, writeFiles } from '../helpers/workspace';
-import type { DatasetStatus } from '../../server/src/core/project';
+import type { DatasetStatus } from '../../server/src/core/workspace/project';
 import type { LabelRecord } from '../../server/src/core/types';
 
 const ANNOTATOR = 'tester@example.com';

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { CancellationTokenSource } from 'vscode-languageserver/node';
 import { LspClient, uriOf } from './client';
 import { removeWorkspace, tempWorkspace, until, writeFiles } from '../helpers/workspace';
-import type { DatasetStatus } from '../../server/src/core/project';
+import type { DatasetStatus } from '../../server/src/core/workspace/project';
 import type { QueueEntry } from '../../server/src/protocol';
 
 const WORDS = 'battery strap screen support refund charger great terrible okay arrived broke love fast slow price value sound display band sync update week month replaced returned cracked happy disappointed'.split(' ');

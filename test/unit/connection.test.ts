@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import type { Message } from 'vscode-languageserver/node';
-import { ImmediateMessageReader, ImmediateMessageWriter } from '../../server/src/connection';
+import { ImmediateMessageReader, ImmediateMessageWriter } from '../../server/src/lsp/connection';
 import { mulberry32 } from '../../server/src/core/model/prng';
 
 function frame(message: unknown): Buffer {

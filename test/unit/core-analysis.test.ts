@@ -1,7 +1,9 @@
-// server/src/core/analysis.ts: what is said about each sample (the assessment matrix) and the quick
+// server/src/core/kinds/classify (assess, actions): what is said about each sample (the assessment matrix) and the quick
 // fixes offered for it.
 import * as assert from 'node:assert/strict';
-import { assessSample, isReviewCode, labelActions } from '../../server/src/core/analysis';
+import { labelActions } from '../../server/src/core/kinds/classify/actions';
+import { assessSample } from '../../server/src/core/kinds/classify/assess';
+import { isReviewCode } from '../../server/src/core/kinds/classify/data';
 import { inferredTask, parseConfig } from '../../server/src/core/config';
 import type { LabelRecord, Prediction, Task } from '../../server/src/core/types';
 

@@ -1,10 +1,10 @@
 // server/src/core/markdown.ts and hover.ts: untrusted dataset text shown as Markdown must never become
 // HTML, a link, an image or a command URI.
 import * as assert from 'node:assert/strict';
-import { hoverMarkdown } from '../../server/src/core/hover';
+import { hoverMarkdown, type SampleInfo } from '../../server/src/core/kinds/classify/hover';
 import { escapeMarkdown, inlineCode } from '../../server/src/core/markdown';
 import { inferredTask } from '../../server/src/core/config';
-import type { SampleInfo } from '../../server/src/core/project';
+
 
 // The payloads that hit Label Studio (stored XSS through task data), and Markdown's own ways to a link.
 const PAYLOADS = [

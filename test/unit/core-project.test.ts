@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { LARGE_FILE_BYTES, Project } from '../../server/src/core/project';
+import { LARGE_FILE_BYTES, Project } from '../../server/src/core/workspace/project';
 import { removeWorkspace, tempWorkspace, writeFiles } from '../helpers/workspace';
 
 const config = (textField: string): string => JSON.stringify({ tasks: [{ name: 't', files: ['*.jsonl'], labels: ['a'], textField }] });

@@ -13,8 +13,8 @@ import {
   type ExternalTask,
 } from '../../server/src/core/external';
 import { readExternalSettings, withExternalPredictions } from '../../server/src/externalPredictions';
-import { Project } from '../../server/src/core/project';
-import type { Predictor } from '../../server/src/core/project';
+import { Project } from '../../server/src/core/workspace/project';
+import type { Predictor } from '../../server/src/core/workspace/project';
 import type { Prediction } from '../../server/src/core/types';
 import { removeWorkspace, tempWorkspace, until, writeFiles } from '../helpers/workspace';
 

@@ -4,7 +4,7 @@
 
 import * as assert from 'node:assert/strict';
 import { BROWN_TAG_LABELS, brownPassages, brownSection, brownTagLabels, loadBrownCorpus, type Passage } from '../../bench/model.bench';
-import { modelBuckets } from '../../server/src/core/learner';
+import { modelBuckets } from '../../server/src/core/kinds/classify/learner';
 import { TextClassifier } from '../../server/src/core/model/classifier';
 import { crossValidate, holdout, simulateLearningCurve, type Example } from '../../server/src/core/model/evaluate';
 import { Featurizer, featurize } from '../../server/src/core/model/features';

@@ -3,15 +3,17 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { assessSample, labelActions, MAX_LABEL_ACTIONS } from '../../server/src/core/analysis';
+import { labelActions, MAX_LABEL_ACTIONS } from '../../server/src/core/kinds/classify/actions';
+import { assessSample } from '../../server/src/core/kinds/classify/assess';
+import { decidedLabels } from '../../server/src/core/kinds/classify/decide';
 import { parseConfig } from '../../server/src/core/config';
-import { hoverMarkdown } from '../../server/src/core/hover';
+import { hoverMarkdown, toSampleInfo } from '../../server/src/core/kinds/classify/hover';
 import { canonicalLabelText, LabelFile, parseLabels, serializeLabel, toLabelRecord } from '../../server/src/core/labels';
 import { labelCertainty, leastSure } from '../../server/src/core/labelSets';
-import { Learner } from '../../server/src/core/learner';
+import { Learner } from '../../server/src/core/kinds/classify/learner';
 import { rankQueue, uncertainty } from '../../server/src/core/model/queue';
 import { parsePredictionFile, predictionFromRecord } from '../../server/src/core/predictions';
-import { decidedLabels, Project } from '../../server/src/core/project';
+import { Project } from '../../server/src/core/workspace/project';
 import { reviewQueue } from '../../server/src/core/reviewQueue';
 import { datasetStats, formatStats } from '../../server/src/core/stats';
 import type { LabelRecord, Prediction, Task } from '../../server/src/core/types';
@@ -401,7 +403,7 @@ describe('multi-label: a project with the embedded model', function () {
     const learner = new Learner(project);
     learner.trainAll();
     project.predictor = learner;
-    const info = project.sampleInfo(file, 4)!; // t05, labeled {billing, bug}
+    const info = toSampleInfo(project.recordInfo(file, 4)!); // t05, labeled {billing, bug}
     const md = hoverMarkdown(info);
     assert.match(md, /Prediction: \*\*\\\{[a-z, ]*\\\}\*\* \d\.\d\d \(least sure label\) — embedded model/);
     assert.match(md, /Per label: .*account \d\.\d\d/);

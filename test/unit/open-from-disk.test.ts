@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { readDocumentLines } from '../../server/src/openFromDisk';
+import { readDocumentLines } from '../../server/src/lsp/openFromDisk';
 import { documentFingerprint, HEAD_LENGTH, headHash } from '../../server/src/protocol';
 import { mulberry32 } from '../../server/src/core/model/prng';
 

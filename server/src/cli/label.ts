@@ -3,25 +3,20 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Option, type Command } from 'commander';
-import { findRoot } from './root';
+import { fail, findRoot } from './root';
 import { CONFIG_FILE } from '../core/config';
 import { serializeLabel } from '../core/labels';
 import { canonicalSet } from '../core/labelSets';
-import { Project } from '../core/project';
-import type { Answer } from '../core/types';
+import { Project } from '../core/workspace/project';
+import { ANSWERS, type Answer } from '../core/types';
+import { applyDecisions } from '../core/workspace/decisions';
 
-const ANSWERS: readonly Answer[] = ['accept', 'reject', 'ignore'];
 
 interface LabelOptions {
   answer: Answer;
   labels?: string[];
   annotator?: string;
   root?: string;
-}
-
-function fail(message: string): never {
-  process.stderr.write(`loopmark: ${message}\n`);
-  process.exit(2);
 }
 
 export function registerLabelCommand(program: Command): void {
@@ -54,17 +49,15 @@ export function registerLabelCommand(program: Command): void {
         if (given.length !== 1) fail(`give exactly one label (task '${task.name}' takes one label per sample)`);
         chosen = { label: given[0]! };
       }
-      const names = 'labels' in chosen ? chosen.labels : [chosen.label];
-      const unknown = names.filter((name) => !task.labels.some((l) => l.name === name));
-      if (!task.inferred && options.answer !== 'ignore' && unknown.length > 0) {
-        fail(`${unknown.map((l) => `'${l}'`).join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not in the label set of task '${task.name}' (${task.labels.map((l) => l.name).join(', ')})`);
-      }
       let record;
       try {
-        record = project.applyLabel(file, { sampleId, ...chosen, answer: options.answer, source: 'manual' });
+        // The one decision path (label set, sets, durability) as the server's. A label typed here was
+        // chosen without seeing a prediction: its source is `manual`.
+        [record] = applyDecisions(project, file, [{ sampleId, ...chosen, answer: options.answer, source: 'manual' }]);
       } catch (error) {
         fail((error as Error).message);
       }
+      if (!record) fail(`nothing was written for '${sampleId}'`);
       process.stdout.write(`${serializeLabel(record)}\n`);
       // The decision is durable; canonical order is best effort (another writer may hold the lock, or a line may be broken).
       try {

@@ -3,9 +3,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { isBlank } from '../core/jsonl';
-import { Learner } from '../core/learner';
+import { Learner } from '../core/kinds/classify/learner';
 import { crossValidate, holdout, simulateLearningCurve, type EvalResult, type Example } from '../core/model/evaluate';
-import type { DatasetEntry, Project } from '../core/project';
+import type { DatasetEntry, Project } from '../core/workspace/project';
 import { predictedLabels } from '../core/labelSets';
 import { reviewQueue } from '../core/reviewQueue';
 

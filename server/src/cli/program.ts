@@ -2,7 +2,7 @@
 import { Command, Option } from 'commander';
 import { version } from '../../../package.json';
 import { DiskDataset } from '../core/diskDataset';
-import type { Project } from '../core/project';
+import type { Project } from '../core/workspace/project';
 import { datasetStats, formatStats } from '../core/stats';
 import { registerLabelCommand } from './label';
 import { registerModelCommands } from './model';
@@ -46,8 +46,8 @@ export function buildCli(): Command {
     .action((options: { annotator?: string }) => {
       if (!process.argv.includes('--stdio')) process.argv.push('--stdio');
       // Loaded here so `loopmark stats` does not pay for the LSP library.
-      const { startServer } = require('../server') as typeof import('../server');
-      const { createServerConnection } = require('../connection') as typeof import('../connection');
+      const { startServer } = require('../lsp/server') as typeof import('../lsp/server');
+      const { createServerConnection } = require('../lsp/connection') as typeof import('../lsp/connection');
       startServer(createServerConnection(), options.annotator ? { annotator: options.annotator } : {});
     });
 

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CONFIG_FILE } from '../core/config';
 import type { DatasetFields } from '../core/dataset';
-import { Project } from '../core/project';
+import { Project } from '../core/workspace/project';
 import { workerIndexSteps } from '../parallelIndex';
 
 /** The workspace root of a file: the nearest folder above it with a loopmark.json, else its git root, else cwd. */

@@ -5,7 +5,8 @@ import * as jsonc from 'jsonc-parser';
 import { posix } from 'node:path';
 import picomatch from 'picomatch';
 import schema from '../../../schemas/loopmark.schema.json';
-import type { LabelDef, LineProblem, QueueStrategy, Task, TaskKind } from './types';
+import { kindNamed, kindNames } from './kinds/registry';
+import type { LabelDef, LineProblem, QueueStrategy, Task } from './types';
 
 export const CONFIG_FILE = 'loopmark.json';
 export const DEFAULT_LABEL_FILE = '${dir}/${name}.labels.jsonl';
@@ -35,6 +36,12 @@ function offsetToProblem(text: string, offset: number, length: number, message: 
   return { line, start: offset - lineStart, end: offset - lineStart + Math.max(1, length), message };
 }
 
+function getPathValue(value: unknown, path: readonly (string | number)[]): unknown {
+  let v: any = value;
+  for (const key of path) v = v === null || typeof v !== 'object' ? undefined : v[key];
+  return v;
+}
+
 function pointerToPath(pointer: string): (string | number)[] {
   if (!pointer) return [];
   return pointer
@@ -57,7 +64,7 @@ function resolveTask(raw: Record<string, any>, inferred: boolean): Task {
   );
   return {
     name: raw['name'],
-    kind: (raw['kind'] ?? 'classify') as TaskKind,
+    kind: raw['kind'] ?? 'classify',
     files: raw['files'],
     labels,
     textField: raw['textField'] ?? 'text',
@@ -111,6 +118,8 @@ export function parseConfig(text: string): Config {
   if (!validate(value)) {
     for (const error of validate.errors ?? []) {
       const path = pointerToPath(error.instancePath);
+      // The schema lists the built-in kinds for the editor's completion; the registry decides (a plug-in may add one).
+      if (path.length === 3 && path[0] === 'tasks' && path[2] === 'kind' && kindNamed(String(getPathValue(value, path))) !== undefined) continue;
       const unknownField = error.keyword === 'additionalProperties';
       // A bad value drops its task; an unknown field (a typo of an optional one) is only reported: it is ignored anyway.
       if (path[0] === 'tasks' && typeof path[1] === 'number' && !(unknownField && path.length === 2)) badTasks.add(path[1]);
@@ -123,6 +132,7 @@ export function parseConfig(text: string): Config {
         node = propNode?.parent?.children?.[0] ?? node;
       }
       if (error.keyword === 'oneOf' || error.keyword === 'if') continue;
+      if (error.keyword === 'enum' && path[2] === 'kind') message = `loopmark.json: no task kind is named ${JSON.stringify(getPathValue(value, path))} (known: ${kindNames().join(', ')})`;
       const offset = node?.offset ?? 0;
       problems.push(offsetToProblem(text, offset, node?.length ?? 1, message));
     }
@@ -144,6 +154,13 @@ export function parseConfig(text: string): Config {
   const tasks: Task[] = [];
   rawTasks.forEach((raw, index) => {
     if (badTasks.has(index) || raw === null || typeof raw !== 'object') return;
+    const kind = (raw as Record<string, unknown>)['kind'] ?? 'classify';
+    if (typeof kind === 'string' && !kindNamed(kind)) {
+      // A kind the schema names but no plug-in provides yet (or a plug-in that is not loaded).
+      const node = tree ? jsonc.findNodeAtLocation(tree, ['tasks', index, 'kind']) : undefined;
+      problems.push(offsetToProblem(text, node?.offset ?? 0, node?.length ?? 1, `loopmark.json: no task kind is named "${kind}" in this version of Loopmark (known: ${kindNames().join(', ')})`));
+      return;
+    }
     tasks.push(resolveTask(raw as Record<string, unknown>, false));
   });
   const config: Config = { tasks, problems, declared: true };

@@ -4,10 +4,8 @@ import * as fs from 'node:fs';
 import { appendDurable, removeOrphans, withFileLock, writeFileAtomic } from './fsutil';
 import { isBlank, jsonErrorPosition, splitLines } from './jsonl';
 import { canonicalSet } from './labelSets';
-import type { Answer, LabelRecord, LabelSource, LabelTarget, LineProblem } from './types';
+import { ANSWERS, LABEL_SOURCES, type Answer, type LabelRecord, type LabelSource, type LabelTarget, type LineProblem } from './types';
 
-const ANSWERS: readonly Answer[] = ['accept', 'reject', 'ignore'];
-const SOURCES: readonly LabelSource[] = ['prediction', 'correction', 'manual'];
 
 function targetKey(target: LabelTarget | undefined): string {
   if (!target) return '';
@@ -85,7 +83,7 @@ export function toLabelRecord(value: unknown): LabelRecord | string {
   if (typeof v['annotator'] !== 'string') return '"annotator" must be a string';
   if (typeof v['time'] !== 'string') return '"time" must be an ISO 8601 string';
   const source = v['source'] ?? 'manual';
-  if (!SOURCES.includes(source as LabelSource)) return `"source" must be one of ${SOURCES.join(', ')}`;
+  if (!LABEL_SOURCES.includes(source as LabelSource)) return `"source" must be one of ${LABEL_SOURCES.join(', ')}`;
   const target = validTarget(v['target']);
   if (target === false) return '"target" must be {"kind": "span", "start", "end"} or {"kind": "turn", "index"}';
   const record: LabelRecord = {

@@ -5,7 +5,7 @@
 import { mulberry32 } from './model/prng';
 import { topN, type QueueCandidate, type ScoredPrediction } from './model/queue';
 import { labelThresholds, predictedLabels } from './labelSets';
-import type { DatasetEntry, Project } from './project';
+import type { DatasetEntry, Project } from './workspace/project';
 import type { Prediction, Task } from './types';
 
 /** Samples scored per ranking; larger tasks are ranked on a seeded random pool of this size. */

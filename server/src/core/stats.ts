@@ -1,7 +1,7 @@
 // Counts of a dataset's samples and labels, for `loopmark stats` and CI.
 import { recordLabels } from './labelSets';
 import { toRelative } from './paths';
-import type { Project } from './project';
+import type { Project } from './workspace/project';
 
 export interface Stats {
   task: string;

@@ -1,7 +1,5 @@
 // The nouns of Loopmark, shared by the server, the CLI and the tests. No `vscode`, no LSP.
 
-/** What a task annotates. Only `classify` is implemented; the others are reserved names. */
-export type TaskKind = 'classify' | 'spans' | 'llm';
 
 /** A label of a task's label set; the description is the annotation guideline. */
 export interface LabelDef {
@@ -19,7 +17,8 @@ export type QueueStrategy = 'uncertainty' | 'margin' | 'entropy' | 'disagreement
 /** A task as resolved from loopmark.json (or inferred), with every default filled in. */
 export interface Task {
   name: string;
-  kind: TaskKind;
+  /** The name of the task's kind (kinds/registry.ts): `classify`, ... */
+  kind: string;
   /** Globs relative to the workspace root, matched against dataset paths. */
   files: string[];
   labels: LabelDef[];
@@ -47,9 +46,12 @@ export type LabelTarget =
   | { kind: 'turn'; index: number };
 
 export type Answer = 'accept' | 'reject' | 'ignore';
+/** Every answer, in the order help texts list them. */
+export const ANSWERS: readonly Answer[] = ['accept', 'reject', 'ignore'];
 
 /** How the label came about: an accepted prediction, a corrected prediction, or a label with no prediction. */
 export type LabelSource = 'prediction' | 'correction' | 'manual';
+export const LABEL_SOURCES: readonly LabelSource[] = ['prediction', 'correction', 'manual'];
 
 /**
  * One line of a label file: one annotator's decision on one sample (or part of it). It holds exactly

@@ -2,12 +2,13 @@
 // (deterministically, so the model is reproducible from the label files alone) and updated on every
 // decision. Predictions are cached per sample until the model changes. A multi-label task gets a
 // multi-label classifier (one-vs-rest, per-label threshold) trained on the decisions' sets.
-import { labelNames } from './analysis';
-import { canonicalSet, labelThresholds, leastSure } from './labelSets';
-import { TextClassifier, type LabeledText } from './model/classifier';
-import type { DatasetEntry, Predictor, Project } from './project';
-import type { Sample } from './dataset';
-import type { LabelRecord, Prediction, Task } from './types';
+import type { Sample } from '../../dataset';
+import { canonicalSet, labelThresholds, leastSure } from '../../labelSets';
+import { TextClassifier, type LabeledText } from '../../model/classifier';
+import type { DatasetEntry, FolderView, Predictor } from '../../workspace/folder';
+import type { LabelRecord, Prediction, Task } from '../../types';
+import type { Learner as KindLearner, ModelState } from '../kind';
+import { labelNames } from './data';
 
 /** The embedded model serves label sets up to this size; beyond, it stays off and says why. */
 export const MAX_MODEL_LABELS = 500;
@@ -45,16 +46,6 @@ interface TaskModel {
   minExamplesPerLabel: number;
 }
 
-export interface ModelState {
-  state: 'off' | 'cold' | 'ready';
-  /** Why the model is off, when it is. */
-  reason?: string;
-  examples: number;
-  /** Examples per label. */
-  counts: Record<string, number>;
-  minExamplesPerLabel: number;
-}
-
 /**
  * The example a decision teaches, or undefined (a skip teaches nothing; a reject only says "not this").
  * In a multi-label task the whole set, closed world: even an empty set teaches that no label applies.
@@ -71,10 +62,10 @@ function teaches(task: Task, record: LabelRecord | undefined): string | string[]
   return record.label && (!known || known.has(record.label)) ? record.label : undefined;
 }
 
-export class Learner implements Predictor {
+export class Learner implements Predictor, KindLearner {
   private models = new Map<string, TaskModel>();
 
-  constructor(private readonly project: Project) {}
+  constructor(private readonly project: FolderView) {}
 
   private create(task: Task, labels: string[]): TaskModel | undefined {
     if (labels.length > MAX_MODEL_LABELS) return undefined;
@@ -143,7 +134,7 @@ export class Learner implements Predictor {
     this.models.clear();
     const entries = this.project.datasetFiles().map((f) => this.project.entry(f)).filter((e): e is DatasetEntry => e !== undefined);
     for (const task of this.project.config.tasks) {
-      if (!task.model.enabled) continue;
+      if (task.kind !== 'classify' || !task.model.enabled) continue;
       const mine = entries.filter((e) => e.task.name === task.name);
       const labels = mine.length > 0 ? this.project.effectiveTask(mine[0]!).labels.map((l) => l.name) : task.labels.map((l) => l.name);
       const model = this.create(task, labels);
@@ -167,7 +158,7 @@ export class Learner implements Predictor {
 
   /** Learns one decision at once, so the next diagnostics already reflect it. */
   learn(task: Task, sample: Sample, record: LabelRecord): void {
-    if (!task.model.enabled) return;
+    if (task.kind !== 'classify' || !task.model.enabled) return;
     const label = teaches(task, record);
     if (label === undefined) return;
     const model = this.models.get(task.name) ?? this.create(task, task.labels.map((l) => l.name));

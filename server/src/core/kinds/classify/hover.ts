@@ -1,9 +1,39 @@
 // The hover of a sample, as Markdown. Every piece of data in it is escaped: dataset text and labels
 // are untrusted and must not become links, commands or HTML.
-import { predictedLabels, sameSet } from './labelSets';
-import { escapeMarkdown } from './markdown';
-import type { SampleInfo } from './project';
-import type { Prediction } from './types';
+import type { Sample } from '../../dataset';
+import { predictedLabels, sameSet } from '../../labelSets';
+import { escapeMarkdown } from '../../markdown';
+import type { LabelDef, LabelRecord, Prediction, Task } from '../../types';
+import type { RecordInfo } from '../kind';
+
+/** What the hover of a classified sample shows. */
+export interface SampleInfo {
+  sample: Sample;
+  line: number;
+  task: Task;
+  labels: readonly LabelRecord[];
+  current?: LabelRecord;
+  filePrediction?: Prediction;
+  modelPrediction?: Prediction;
+  shown?: Prediction;
+  guideline?: LabelDef;
+}
+
+/** A record's info with the guideline of its label (or of the prediction); a set has no one guideline. */
+export function toSampleInfo(info: RecordInfo): SampleInfo {
+  const { sample, line, task, labels, current } = info;
+  const { file: filePrediction, model: modelPrediction, shown } = info.predictions;
+  const guidelineName = task.multiLabel ? undefined : current?.label ?? shown?.label;
+  const guideline = guidelineName === undefined ? undefined : task.labels.find((l) => l.name === guidelineName);
+  return {
+    sample, line, task, labels,
+    ...(current ? { current } : {}),
+    ...(filePrediction ? { filePrediction } : {}),
+    ...(modelPrediction ? { modelPrediction } : {}),
+    ...(shown ? { shown } : {}),
+    ...(guideline ? { guideline } : {}),
+  };
+}
 
 function describePrediction(p: Prediction): string {
   // The embedded model sets no model version; an external one says which (http:<host>, chat:<model>).

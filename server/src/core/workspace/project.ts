@@ -3,29 +3,21 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { globSync } from 'tinyglobby';
-import { assessSample, type Finding, type LabelDecision } from './analysis';
-import { resolveAnnotator } from './annotator';
-import { CONFIG_FILE, expandTemplate, inferredTask, parseConfig, taskFor, type Config } from './config';
-import { Dataset, type DatasetFields, type DatasetView, type LineEdit, type Sample } from './dataset';
-import { DiskDataset } from './diskDataset';
-import { CancelledError, drive } from './slicer';
-import { LabelFile, LabelIndex } from './labels';
-import { canonicalSet, formatSet, predictedLabels, recordLabels } from './labelSets';
-import { isInside, PathOutsideWorkspaceError, resolveInside, toRelative } from './paths';
-import { parsePredictionFile, type PredictionFile } from './predictions';
-import type { ModelState } from './learner';
-import type { LabelDef, LabelRecord, LineProblem, Prediction, Task } from './types';
+import { resolveAnnotator } from '../annotator';
+import { CONFIG_FILE, expandTemplate, inferredTask, parseConfig, taskFor, type Config } from '../config';
+import { Dataset, type DatasetFields, type DatasetView, type LineEdit, type Sample } from '../dataset';
+import { DiskDataset } from '../diskDataset';
+import { InvalidDecisionError, type Decision, type Finding, type ModelState, type RecordInfo, type RecordUnit, type SamplePredictions } from '../kinds/kind';
+import { kindOf } from '../kinds/registry';
+import { CancelledError, drive } from '../slicer';
+import { LabelFile, LabelIndex } from '../labels';
+import { predictedLabels } from '../labelSets';
+import { isInside, PathOutsideWorkspaceError, resolveInside, toRelative } from '../paths';
+import { parsePredictionFile, type PredictionFile } from '../predictions';
+import type { LabelDef, LabelRecord, LineProblem, Prediction, Task } from '../types';
+import type { DatasetEntry, FolderView, Predictor } from './folder';
 
-export interface DatasetEntry {
-  path: string;
-  relativePath: string;
-  task: Task;
-  dataset: DatasetView;
-  /** Held open by an editor (its text comes from the editor, not the disk). */
-  open: boolean;
-  labelPath: string;
-  predictionsPath: string;
-}
+export type { DatasetEntry, Predictor } from './folder';
 
 interface LabelStore {
   file: LabelFile;
@@ -41,12 +33,7 @@ interface PredictionStore {
   seen: { size: number; mtimeMs: number } | undefined;
 }
 
-/** A predictor other than the file: the embedded model, or an external one. */
-export interface Predictor {
-  predict(task: Task, sample: Sample): Prediction | undefined;
-}
-
-export { CancelledError };
+export { CancelledError, InvalidDecisionError };
 
 /** Files at least this large that no editor holds are indexed from disk, never read whole. */
 export const LARGE_FILE_BYTES = 16 << 20;
@@ -85,18 +72,6 @@ export interface FindingsResult {
   omitted: number;
 }
 
-export interface SampleInfo {
-  sample: Sample;
-  line: number;
-  task: Task;
-  labels: readonly LabelRecord[];
-  current?: LabelRecord;
-  filePrediction?: Prediction;
-  modelPrediction?: Prediction;
-  shown?: Prediction;
-  guideline?: LabelDef;
-}
-
 function statOf(file: string): { size: number; mtimeMs: number } | undefined {
   try {
     const s = fs.statSync(file);
@@ -110,7 +85,7 @@ function sameStat(a: { size: number; mtimeMs: number } | undefined, b: { size: n
   return a === b || (a !== undefined && b !== undefined && a.size === b.size && a.mtimeMs === b.mtimeMs);
 }
 
-export class Project {
+export class Project implements FolderView {
   readonly root: string;
   config: Config;
   annotator: string;
@@ -387,7 +362,7 @@ export class Project {
   }
 
   /** The file's prediction (record first, then sidecar) and the predictor's, and which one is shown. */
-  predictions(entry: DatasetEntry, sample: Sample): { file?: Prediction; model?: Prediction; shown?: Prediction } {
+  predictions(entry: DatasetEntry, sample: Sample): SamplePredictions {
     const { multiLabel } = entry.task;
     const file = fitToTask(sample.prediction ?? this.predictionFile(entry.predictionsPath).byId.get(sample.id), multiLabel);
     const model = fitToTask(entry.task.model.enabled ? this.predictor?.predict(entry.task, sample) : undefined, multiLabel);
@@ -400,20 +375,19 @@ export class Project {
   /** The label set: declared, or for an inferred task every label seen in predictions and labels. */
   labelSet(entry: DatasetEntry): LabelDef[] {
     if (!entry.task.inferred) return entry.task.labels;
-    const names = new Set<string>();
-    for (const list of this.labelStore(entry.labelPath).index.all()) {
-      for (const r of list) if (r.answer !== 'ignore') for (const l of recordLabels(r)) if (l) names.add(l);
-    }
-    for (const p of this.predictionFile(entry.predictionsPath).byId.values()) for (const l of predictedLabels(p)) names.add(l);
+    const kind = kindOf(entry.task);
+    if (!kind.labelsSeen) return entry.task.labels;
+    const records = [...this.labelStore(entry.labelPath).index.all()].flat();
+    const predictions: Prediction[] = [...this.predictionFile(entry.predictionsPath).byId.values()];
     const { dataset } = entry;
     // Predictions inside records: read for datasets in memory; a disk index does not keep them.
     if (dataset instanceof Dataset) {
       for (let line = 0; line < dataset.lineCount; line++) {
         const p = dataset.sampleAt(line)?.prediction;
-        if (p) for (const l of predictedLabels(p)) names.add(l);
+        if (p) predictions.push(p);
       }
     }
-    return [...names].sort().map((name) => ({ name }));
+    return kind.labelsSeen(records, predictions);
   }
 
   /** The task with its effective label set (inferred tasks learn theirs from the data). */
@@ -421,40 +395,53 @@ export class Project {
     return entry.task.inferred ? { ...entry.task, labels: this.labelSet(entry) } : entry.task;
   }
 
-  /** Writes a decision durably to the label file and returns the record written. */
-  applyLabel(file: string, decision: LabelDecision): LabelRecord {
-    return this.applyLabels(file, [decision])[0]!;
-  }
-
-  /** Writes several decisions in one durable append (all or none) and returns the records written. */
-  applyLabels(file: string, decisions: readonly LabelDecision[]): LabelRecord[] {
+  /**
+   * Checks decisions by the rules of their task's kind and builds the records to write (who, when,
+   * what, where from); throws InvalidDecisionError with the reason. Nothing is written.
+   */
+  recordsFor(file: string, decisions: readonly Decision[]): { entry: DatasetEntry; records: LabelRecord[] } {
     const entry = this.entry(file);
-    if (!entry) throw new Error(`${file} is not a dataset of this workspace`);
+    if (!entry) throw new InvalidDecisionError(`${file} is not a dataset of this workspace`);
+    const task = this.effectiveTask(entry);
+    const kind = kindOf(task);
     const time = this.now().toISOString();
     const records = decisions.map((decision): LabelRecord => {
-      if (entry.dataset.firstLineOf(decision.sampleId) === undefined) {
-        throw new InvalidDecisionError(`No sample with id '${decision.sampleId}' in ${entry.relativePath}; it may have been edited or deleted`);
-      }
+      const line = entry.dataset.firstLineOf(decision.sampleId);
+      const unit = line === undefined ? undefined : this.unitAt(entry, line);
+      if (!unit) throw new InvalidDecisionError(`No sample with id '${decision.sampleId}' in ${entry.relativePath}; it may have been edited or deleted`);
+      const { source, ...decided } = kind.decide(task, decision, unit);
       return {
         id: decision.sampleId,
-        ...decidedLabels(entry.task, decision),
+        ...decided,
         answer: decision.answer,
         annotator: this.annotator,
         time,
-        source: decision.source,
+        source,
         ...(decision.score === undefined ? {} : { score: decision.score }),
+        ...(decision.target ? { target: decision.target } : {}),
       };
     });
+    return { entry, records };
+  }
+
+  /** Appends records to a dataset's label file in one durable write (all or none). */
+  writeRecords(entry: DatasetEntry, records: readonly LabelRecord[]): void {
     const store = this.labelStore(entry.labelPath);
     store.file.append(records);
     for (const record of records) store.index.put(record);
     store.seen = statOf(entry.labelPath);
     store.version++;
+  }
+
+  /** Checks and writes several decisions in one durable append (all or none); returns the records written. */
+  applyLabels(file: string, decisions: readonly Decision[]): LabelRecord[] {
+    const { entry, records } = this.recordsFor(file, decisions);
+    this.writeRecords(entry, records);
     return records;
   }
 
   /** Accept decisions for the unlabeled samples of a dataset whose shown prediction scores at least `minScore`. */
-  acceptableAbove(file: string, minScore: number): LabelDecision[] {
+  acceptableAbove(file: string, minScore: number): Decision[] {
     const steps = this.acceptableAboveSteps(file, minScore);
     for (;;) {
       const step = steps.next();
@@ -462,13 +449,13 @@ export class Project {
     }
   }
 
-  *acceptableAboveSteps(file: string, minScore: number): Generator<void, LabelDecision[]> {
+  *acceptableAboveSteps(file: string, minScore: number): Generator<void, Decision[]> {
     const entry = this.entry(file);
     if (!entry) return [];
     const index = this.labelStore(entry.labelPath).index;
     const known = new Set(this.effectiveTask(entry).labels.map((l) => l.name));
     const { multiLabel } = entry.task;
-    const decisions: LabelDecision[] = [];
+    const decisions: Decision[] = [];
     const seen = new Set<string>();
     for (let line = 0; line < entry.dataset.lineCount; line++) {
       if ((line + 1) % 200 === 0) yield;
@@ -541,6 +528,7 @@ export class Project {
     if (!entry) return { findings: this.fileProblems(file), omitted: 0 };
     const max = options.max ?? 1000;
     const task = this.effectiveTask(entry);
+    const kind = kindOf(task);
     const labels = this.labelStore(entry.labelPath).index;
     const { dataset } = entry;
     const all: Finding[] = [];
@@ -563,16 +551,7 @@ export class Project {
           message: `Duplicate sample id '${sample.id}' (first on line ${same[0]! + 1}): both lines share one label`,
         });
       }
-      const label = labels.current(sample.id, this.annotator);
-      const { shown } = this.predictions(entry, sample);
-      if (!label && !shown) return;
-      const finding = assessSample(task, line, { start: 0, end: 0 }, sample.id, label, shown);
-      if (finding) {
-        const r = range();
-        finding.start = r.start;
-        finding.end = r.end;
-        all.push(finding);
-      }
+      for (const finding of kind.assess(task, this.unitOf(entry, line, sample, labels))) all.push(finding);
     };
     // Duplicate ids need the whole id index: cheap for a small dataset; a large one builds it in the background.
     if (!options.onlyFocus && dataset instanceof Dataset && dataset.lineCount <= FOCUS_THRESHOLD_LINES) dataset.buildIds();
@@ -611,25 +590,39 @@ export class Project {
 
   // ---- what the editor shows ----
 
-  sampleInfo(file: string, line: number): SampleInfo | undefined {
-    const entry = this.entry(file);
-    const sample = entry?.dataset.sampleAt(line);
-    if (!entry || !sample) return undefined;
-    const index = this.labelStore(entry.labelPath).index;
-    const current = index.current(sample.id, this.annotator);
-    const { file: filePrediction, model: modelPrediction, shown } = this.predictions(entry, sample);
-    const task = this.effectiveTask(entry);
-    // A set has no one guideline: a multi-label hover shows the labels and their scores instead.
-    const guidelineName = task.multiLabel ? undefined : current?.label ?? shown?.label;
-    const guideline = guidelineName === undefined ? undefined : task.labels.find((l) => l.name === guidelineName);
+  /** A record with its labels and predictions: what its kind assesses and decides on. */
+  private unitOf(entry: DatasetEntry, line: number, sample: Sample, labels: LabelIndex): RecordUnit {
+    const { dataset } = entry;
+    const current = labels.current(sample.id, this.annotator);
     return {
-      sample, line, task, labels: index.of(sample.id),
+      line,
+      sample,
+      labels: labels.of(sample.id),
       ...(current ? { current } : {}),
-      ...(filePrediction ? { filePrediction } : {}),
-      ...(modelPrediction ? { modelPrediction } : {}),
-      ...(shown ? { shown } : {}),
-      ...(guideline ? { guideline } : {}),
+      predictions: this.predictions(entry, sample),
+      get lineText() {
+        return dataset.lineText(line);
+      },
+      textRange: () => dataset.textRange(line),
     };
+  }
+
+  private unitAt(entry: DatasetEntry, line: number): RecordUnit | undefined {
+    const sample = entry.dataset.sampleAt(line);
+    return sample ? this.unitOf(entry, line, sample, this.labelStore(entry.labelPath).index) : undefined;
+  }
+
+  /** The record on a line with its task, labels and predictions (for hovers and pickers). */
+  recordInfo(file: string, line: number): RecordInfo | undefined {
+    const entry = this.entry(file);
+    const unit = entry ? this.unitAt(entry, line) : undefined;
+    return entry && unit ? { ...unit, task: this.effectiveTask(entry) } : undefined;
+  }
+
+  /** The hover of the record on a line, by its kind. */
+  hover(file: string, line: number): string | undefined {
+    const info = this.recordInfo(file, line);
+    return info ? kindOf(info.task).hover(info) : undefined;
   }
 
   status(file: string): DatasetStatus | undefined {
@@ -693,29 +686,6 @@ function fitToTask(prediction: Prediction | undefined, multiLabel: boolean): Pre
   if (multiLabel) return { ...prediction, labels: predictedLabels(prediction) };
   const { labels: _set, ...single } = prediction;
   return single;
-}
-
-/**
- * What a decision writes, in the shape of its task: a set (`labels`, canonical) for a multi-label task,
- * where one label is the set of that label; one `label` for a single-label task, where a set of one is
- * that label. Anything else is refused with the reason (it comes from a client or a script).
- */
-/** A decision that cannot be written as given (no such sample, a set on a single-label task): the caller's mistake. */
-export class InvalidDecisionError extends Error {}
-
-export function decidedLabels(task: Task, decision: Pick<LabelDecision, 'label' | 'labels' | 'sampleId'>): { label: string } | { labels: string[] } {
-  const { label, labels } = decision;
-  if (label !== undefined && labels !== undefined) throw new InvalidDecisionError(`The decision on '${decision.sampleId}' has both "label" and "labels"; give one`);
-  if (labels !== undefined && !(Array.isArray(labels) && labels.every((l) => typeof l === 'string'))) {
-    throw new InvalidDecisionError(`"labels" of the decision on '${decision.sampleId}' must be a list of strings`);
-  }
-  if (task.multiLabel) return { labels: canonicalSet(labels ?? (label ? [label] : [])) };
-  if (labels === undefined) {
-    if (typeof label !== 'string') throw new InvalidDecisionError(`The decision on '${decision.sampleId}' has no "label"`);
-    return { label };
-  }
-  if (labels.length <= 1) return { label: labels[0] ?? '' };
-  throw new InvalidDecisionError(`Task '${task.name}' takes one label per sample, not the set ${formatSet(labels)}; set "multiLabel": true in loopmark.json to label sets`);
 }
 
 /** For an inferred task, a .jsonl counts as a dataset only when one of its first records has a text. */

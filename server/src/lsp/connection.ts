@@ -10,7 +10,7 @@
 // turn) and an answer written when it is sent.
 import { format } from 'node:util';
 import { AbstractMessageReader, AbstractMessageWriter, Disposable, type DataCallback, createConnection, ProposedFeatures, type Connection, type Message, type MessageReader, type MessageWriter } from 'vscode-languageserver/node';
-import { noteMessage } from './core/slicer';
+import { noteMessage } from '../core/slicer';
 
 /** Writes each message to the stream in the call that sends it, header and body in one write. */
 export class ImmediateMessageWriter extends AbstractMessageWriter implements MessageWriter {

@@ -4,7 +4,7 @@
 // that the disk holds the text the editor shows.
 import { isAscii } from 'node:buffer';
 import * as fs from 'node:fs';
-import { fingerprintOf, fingerprintWindows, HEAD_LENGTH, HeadHasher } from './protocol';
+import { fingerprintOf, fingerprintWindows, HEAD_LENGTH, HeadHasher } from '../protocol';
 
 /** Bytes read, decoded and split in one step (about 1-2 ms of the event loop's time). */
 const SLICE_BYTES = 256 << 10;
