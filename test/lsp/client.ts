@@ -48,7 +48,14 @@ export class LspClient {
     readonly connection: ProtocolConnection,
   ) {}
 
-  static async start(root: string, options: { annotator?: string; env?: NodeJS.ProcessEnv; initializationOptions?: unknown } = {}): Promise<LspClient> {
+  /** The capabilities the server answered `initialize` with. */
+  capabilities: Record<string, unknown> = {};
+
+  /**
+   * Starts the built server through the package bin. `diagnostics: 'push'` announces no pull support,
+   * as Neovim before 0.10, eglot, Sublime LSP and Helix do: the server then publishes diagnostics.
+   */
+  static async start(root: string, options: { annotator?: string; env?: NodeJS.ProcessEnv; initializationOptions?: unknown; diagnostics?: 'pull' | 'push' } = {}): Promise<LspClient> {
     const args = [CLI, 'lsp', '--stdio', ...(options.annotator ? ['--annotator', options.annotator] : [])];
     const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
     const connection = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
@@ -62,16 +69,18 @@ export class LspClient {
       client.notifications.push({ method, params }),
     );
     connection.listen();
-    await connection.sendRequest(InitializeRequest.type, {
+    const codeAction = { codeActionLiteralSupport: { codeActionKind: { valueSet: ['quickfix'] } } };
+    const capabilities = options.diagnostics === 'push'
+      ? { textDocument: { codeAction, publishDiagnostics: { versionSupport: true } } }
+      : { textDocument: { diagnostic: { dynamicRegistration: false }, codeAction }, workspace: { diagnostics: { refreshSupport: true } } };
+    const result = await connection.sendRequest(InitializeRequest.type, {
       processId: process.pid,
       rootUri: uriOf(root),
       workspaceFolders: [{ uri: uriOf(root), name: path.basename(root) }],
-      capabilities: {
-        textDocument: { diagnostic: { dynamicRegistration: false }, codeAction: { codeActionLiteralSupport: { codeActionKind: { valueSet: ['quickfix'] } } } },
-        workspace: { diagnostics: { refreshSupport: true } },
-      },
+      capabilities,
       ...(options.initializationOptions === undefined ? {} : { initializationOptions: options.initializationOptions }),
     });
+    client.capabilities = result.capabilities as Record<string, unknown>;
     await connection.sendNotification(InitializedNotification.type, {});
     return client;
   }
@@ -111,6 +120,20 @@ export class LspClient {
   async diagnostics(uri: string): Promise<Diagnostic[]> {
     const report = (await this.connection.sendRequest(DocumentDiagnosticRequest.type, { textDocument: { uri } })) as FullDocumentDiagnosticReport;
     return report.items;
+  }
+
+  /** The diagnostics last published for a document (push clients), with the version they are for. */
+  published(uri: string): { version?: number; diagnostics: Diagnostic[] } | undefined {
+    for (let i = this.notifications.length - 1; i >= 0; i--) {
+      const n = this.notifications[i]!;
+      if (n.method === 'textDocument/publishDiagnostics' && (n.params as { uri: string }).uri === uri) return n.params as { version?: number; diagnostics: Diagnostic[] };
+    }
+    return undefined;
+  }
+
+  /** How many diagnostics notifications the server published for a document so far. */
+  publishCount(uri: string): number {
+    return this.notifications.filter((n) => n.method === 'textDocument/publishDiagnostics' && (n.params as { uri: string }).uri === uri).length;
   }
 
   async codeActions(uri: string, diagnostic: Diagnostic): Promise<CodeAction[]> {
