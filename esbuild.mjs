@@ -16,7 +16,7 @@ function testFiles(dir) {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
     if (statSync(path).isDirectory()) return testFiles(path);
-    return /\.test\.ts$|suite[\w-]*[\\/]index\.ts$/.test(path) ? [path] : [];
+    return /\.test\.ts$|\.server\.ts$|suite[\w-]*[\\/]index\.ts$/.test(path) ? [path] : [];
   });
 }
 

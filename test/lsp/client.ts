@@ -55,8 +55,9 @@ export class LspClient {
    * Starts the built server through the package bin. `diagnostics: 'push'` announces no pull support,
    * as Neovim before 0.10, eglot, Sublime LSP and Helix do: the server then publishes diagnostics.
    */
-  static async start(root: string, options: { annotator?: string; env?: NodeJS.ProcessEnv; initializationOptions?: unknown; diagnostics?: 'pull' | 'push' } = {}): Promise<LspClient> {
-    const args = [CLI, 'lsp', '--stdio', ...(options.annotator ? ['--annotator', options.annotator] : [])];
+  static async start(root: string, options: { annotator?: string; env?: NodeJS.ProcessEnv; initializationOptions?: unknown; diagnostics?: 'pull' | 'push'; server?: string } = {}): Promise<LspClient> {
+    // `server`: another built server script (a test's own kind registered), else the package bin.
+    const args = options.server ? [options.server, '--stdio'] : [CLI, 'lsp', '--stdio', ...(options.annotator ? ['--annotator', options.annotator] : [])];
     const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
     const connection = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
     const client = new LspClient(child, connection);

@@ -20,7 +20,8 @@ export interface Config {
   declared: boolean;
 }
 
-const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+const ajv = new Ajv({ allErrors: true, strict: false });
+const validate = ajv.compile(schema);
 
 function offsetToProblem(text: string, offset: number, length: number, message: string): LineProblem {
   let line = 0;
@@ -34,6 +35,30 @@ function offsetToProblem(text: string, offset: number, length: number, message: 
     }
   }
   return { line, start: offset - lineStart, end: offset - lineStart + Math.max(1, length), message };
+}
+
+/** True when the kind of a raw task declares `field` among its own settings. */
+function kindDeclares(rawTask: unknown, field: string): boolean {
+  const kind = rawTask !== null && typeof rawTask === 'object' ? (rawTask as Record<string, unknown>)['kind'] : undefined;
+  return typeof kind === 'string' && kindNamed(kind)?.settings?.properties[field] !== undefined;
+}
+
+const kindValidators = new Map<string, ReturnType<Ajv['compile']>>();
+
+/** Checks a task's fields of its kind against the kind's section of the schema, with positions. */
+function validateKindSettings(text: string, tree: jsonc.Node | undefined, index: number, raw: Record<string, unknown>, kind: string, properties: Record<string, object>): LineProblem[] {
+  let check = kindValidators.get(kind);
+  if (!check) {
+    check = ajv.compile({ type: 'object', properties });
+    kindValidators.set(kind, check);
+  }
+  const own = Object.fromEntries(Object.keys(properties).filter((k) => raw[k] !== undefined).map((k) => [k, raw[k]]));
+  if (check(own)) return [];
+  return (check.errors ?? []).map((error) => {
+    const path = ['tasks', index, ...pointerToPath(error.instancePath)];
+    const node = tree ? jsonc.findNodeAtLocation(tree, path) : undefined;
+    return offsetToProblem(text, node?.offset ?? 0, node?.length ?? 1, `loopmark.json: /tasks/${index}${error.instancePath} ${error.message ?? 'is invalid'} (a setting of kind '${kind}')`);
+  });
 }
 
 function getPathValue(value: unknown, path: readonly (string | number)[]): unknown {
@@ -121,6 +146,8 @@ export function parseConfig(text: string): Config {
       // The schema lists the built-in kinds for the editor's completion; the registry decides (a plug-in may add one).
       if (path.length === 3 && path[0] === 'tasks' && path[2] === 'kind' && kindNamed(String(getPathValue(value, path))) !== undefined) continue;
       const unknownField = error.keyword === 'additionalProperties';
+      // A field the task's kind declares (its section of the schema) is no unknown field.
+      if (unknownField && path.length === 2 && path[0] === 'tasks' && kindDeclares(getPathValue(value, path), (error.params as { additionalProperty: string }).additionalProperty)) continue;
       // A bad value drops its task; an unknown field (a typo of an optional one) is only reported: it is ignored anyway.
       if (path[0] === 'tasks' && typeof path[1] === 'number' && !(unknownField && path.length === 2)) badTasks.add(path[1]);
       let node = tree ? jsonc.findNodeAtLocation(tree, path) : undefined;
@@ -161,7 +188,15 @@ export function parseConfig(text: string): Config {
       problems.push(offsetToProblem(text, node?.offset ?? 0, node?.length ?? 1, `loopmark.json: no task kind is named "${kind}" in this version of Loopmark (known: ${kindNames().join(', ')})`));
       return;
     }
-    tasks.push(resolveTask(raw as Record<string, unknown>, false));
+    const task = resolveTask(raw as Record<string, unknown>, false);
+    const settings = kindNamed(task.kind)?.settings;
+    if (settings) {
+      const kindProblems = validateKindSettings(text, tree, index, raw as Record<string, unknown>, task.kind, settings.properties);
+      problems.push(...kindProblems);
+      if (kindProblems.length > 0) return;
+      task.settings = settings.parse(raw as Record<string, unknown>);
+    }
+    tasks.push(task);
   });
   const config: Config = { tasks, problems, declared: true };
   if (typeof value?.annotator === 'string') config.annotator = value.annotator;

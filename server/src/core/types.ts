@@ -38,6 +38,8 @@ export interface Task {
   queue: { strategy: QueueStrategy };
   /** True when no loopmark.json declared this task. */
   inferred: boolean;
+  /** The kind's own settings (its fields in loopmark.json, parsed by the kind), when it has any. */
+  settings?: unknown;
 }
 
 /** What a label belongs to: the whole record (absent), a span of text, or a turn of a conversation. */

@@ -82,9 +82,21 @@ export type DecidedLabels = { label: string } | { labels: string[] };
 /** A decision the server cannot write as given (no such sample, a set on a single-label task): the caller's mistake. */
 export class InvalidDecisionError extends Error {}
 
+/**
+ * A kind's own fields of a task in loopmark.json: their JSON schema (the `properties` of a task of
+ * this kind, beside the common ones) and how they become the task's `settings`.
+ */
+export interface KindSettings<T = unknown> {
+  properties: Record<string, object>;
+  /** The settings from the task as written (already valid against `properties`). */
+  parse(raw: Readonly<Record<string, unknown>>): T;
+}
+
 export interface TaskKind {
   /** The `kind` of a task in loopmark.json. */
   readonly name: string;
+  /** The kind's own fields in loopmark.json, when it has any. */
+  readonly settings?: KindSettings;
   /** Findings about one record (ranges on its line), or none. */
   assess(task: Task, unit: RecordUnit): Finding[];
   /** The quick fixes of a finding, built from its code and data alone. */

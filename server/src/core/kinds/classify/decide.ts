@@ -38,13 +38,17 @@ export function decisionSource(decided: DecidedLabels, unit: RecordUnit): LabelS
 
 /**
  * Checks a decision and says what to write. A declared task takes only its own labels (an inferred
- * task's label set is whatever its data uses); a skip (`ignore`) names no label that must exist.
+ * task's label set is whatever its data uses), except a label the sample already carries from an
+ * earlier decision: keeping it (a label since removed from loopmark.json, shown in the picker) drops
+ * nothing unseen, while a new one is a typo until loopmark.json declares it. A skip (`ignore`)
+ * names no label that must exist.
  */
 export function decide(task: Task, decision: Decision, unit: RecordUnit): DecidedLabels & { source: LabelSource } {
   const decided = decidedLabels(task, decision);
   if (decision.answer !== 'ignore' && !task.inferred) {
     const known = labelNames(task);
-    const unknown = recordLabels(decided).filter((l) => !known.has(l));
+    const carried = new Set(unit.labels.flatMap((r) => recordLabels(r)));
+    const unknown = recordLabels(decided).filter((l) => !known.has(l) && !carried.has(l));
     if (unknown.length > 0) {
       throw new InvalidDecisionError(
         `${unknown.map((l) => `'${l}'`).join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not in the label set of task '${task.name}' (${listLabels(known)}); add ${unknown.length === 1 ? 'it' : 'them'} to loopmark.json first`,
