@@ -56,6 +56,8 @@ export interface DatasetStatus {
   labeled: number;
   needsReview: number;
   errors: number;
+  /** Labels whose sample is gone from the dataset (kept, reported); absent when there are none. */
+  orphaned?: number;
 }
 
 /** Client → server: labeled / total counts of a dataset, for the status bar. Null when not a dataset. */

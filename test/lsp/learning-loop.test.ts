@@ -101,6 +101,8 @@ describe('language server over stdio: the learning loop', function () {
   it('the queue puts the most uncertain sample first, and next-to-review goes there across files', async () => {
     for (const [id, l] of [['r001', 'positive'], ['r018', 'positive'], ['r002', 'negative'], ['r012', 'negative'], ['r003', 'neutral'], ['r029', 'neutral']] as const) await label(id, l);
     writeFiles(root, { 'data/more.jsonl': '{"id": "m1", "text": "Okay I guess. The box was blue."}\n' });
+    // As an editor's file watcher says it (the server also watches itself, within a debounce).
+    await client.fileChanged(path.join(root, 'data', 'more.jsonl'), 1);
     const queue = await client.request<{ task: string; strategy: string; items: QueueEntry[] }>('loopmark/queue', { uri, n: 100 });
     assert.equal(queue.strategy, 'uncertainty');
     assert.equal(queue.items.length, 25, '24 unlabeled here + 1 in data/more.jsonl');

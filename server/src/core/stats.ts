@@ -21,6 +21,8 @@ export interface Stats {
   /** Decisions by answer: one per decision, whatever the size of its set. */
   answers: { accept: number; reject: number; ignore: number };
   annotators: Record<string, number>;
+  /** Sample ids with labels that no record of the dataset has any more (labels kept, reported). */
+  orphaned?: number;
 }
 
 export function datasetStats(project: Project, file: string): Stats {
@@ -66,6 +68,8 @@ export function datasetStats(project: Project, file: string): Stats {
       stats.annotators[r.annotator] = (stats.annotators[r.annotator] ?? 0) + 1;
     }
   }
+  const orphaned = project.orphanedLabels(entry).length;
+  if (orphaned > 0) stats.orphaned = orphaned;
   return stats;
 }
 
@@ -77,6 +81,7 @@ export function formatStats(name: string, s: Stats): string {
   return [
     `${name} (task ${s.task})`,
     `  samples ${s.samples}, labeled ${s.labeled}, unlabeled ${s.unlabeled}${s.invalidLines ? `, invalid lines ${s.invalidLines}` : ''}`,
+    ...(s.orphaned ? [`  ${s.orphaned} labeled sample ids are no longer in the dataset (their labels are kept: see the warnings on ${s.labelFile})`] : []),
     `  ${'label'.padEnd(width)}  ${'accept'.padStart(7)}  ${'reject'.padStart(7)}  ${'ignore'.padStart(7)}`,
     ...rows,
     ...(s.emptySets ? [`  ${'{}'.padEnd(width)}  ${String(s.emptySets.accept).padStart(7)}  ${String(s.emptySets.reject).padStart(7)}  ${String(s.emptySets.ignore).padStart(7)}  (empty set: none of the labels)`] : []),

@@ -25,7 +25,7 @@ import { listenInferredConfig } from './features/inferredConfig';
 import { listenQueue } from './features/queue';
 import { listenSampleAt } from './features/sampleAt';
 import { listenStatus } from './features/status';
-import { listenWatchedFiles } from './features/watchedFiles';
+import { WatchedFilesFeature } from './features/watchedFiles';
 
 export interface ServerOptions {
   annotator?: string;
@@ -59,6 +59,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   };
   documents = new OpenDocuments(context);
   diagnostics = new DiagnosticsFeature(context, documents);
+  const watchedFiles = new WatchedFilesFeature(context);
 
   let initializeSeen = false;
   connection.onInitialize((params: InitializeParams): InitializeResult => {
@@ -69,6 +70,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const annotator = params.initializationOptions?.annotator as string | undefined;
     if (!options.annotator && typeof annotator === 'string' && annotator) service.annotator = annotator;
     diagnostics!.initialize(params);
+    watchedFiles.initialize(params);
     const folders = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
     for (const uri of folders) {
       const root = filePath(uri);
@@ -92,6 +94,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     if (initializedSeen) return;
     initializedSeen = true;
     service.start();
+    watchedFiles.start();
   });
 
   documents.listen();
@@ -104,7 +107,10 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   listenSampleAt(context);
   listenBulk(context);
   listenInferredConfig(context);
-  listenWatchedFiles(context);
-  connection.onShutdown(() => service.compactAllNow());
+  watchedFiles.listen();
+  connection.onShutdown(() => {
+    watchedFiles.dispose();
+    service.compactAllNow();
+  });
   connection.listen();
 }

@@ -4,13 +4,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { globSync } from 'tinyglobby';
 import { resolveAnnotator } from '../annotator';
-import { CONFIG_FILE, expandTemplate, inferredTask, parseConfig, taskFor, type Config } from '../config';
+import { CONFIG_FILE, expandTemplate, inferredTask, isSidecar, parseConfig, taskFor, type Config } from '../config';
 import { Dataset, type DatasetFields, type DatasetView, type LineEdit, type Sample } from '../dataset';
 import { DiskDataset } from '../diskDataset';
 import { InvalidDecisionError, type Decision, type Finding, type ModelState, type RecordInfo, type RecordUnit, type SamplePredictions } from '../kinds/kind';
 import { kindOf } from '../kinds/registry';
 import { CancelledError, drive } from '../slicer';
-import { LabelFile, LabelIndex } from '../labels';
+import { canonicalLabelText, LabelFile, LabelIndex } from '../labels';
 import { predictedLabels } from '../labelSets';
 import { isInside, PathOutsideWorkspaceError, resolveInside, toRelative } from '../paths';
 import { parsePredictionFile, type PredictionFile } from '../predictions';
@@ -26,6 +26,8 @@ interface LabelStore {
   /** Size and mtime of the file after our last read or write, to skip re-reading our own writes. */
   seen: { size: number; mtimeMs: number } | undefined;
   version: number;
+  /** Why the file cannot be read at all (a directory in its place, no permission): nothing is written to it. */
+  unreadable?: string;
 }
 
 interface PredictionStore {
@@ -34,6 +36,9 @@ interface PredictionStore {
 }
 
 export { CancelledError, InvalidDecisionError };
+
+/** A label file that cannot take a write (a directory in its place): nothing was written. */
+export class LabelFileError extends Error {}
 
 /** Files at least this large that no editor holds are indexed from disk, never read whole. */
 export const LARGE_FILE_BYTES = 16 << 20;
@@ -64,6 +69,8 @@ export interface DatasetStatus {
   labeled: number;
   needsReview: number;
   errors: number;
+  /** Labels whose sample is gone from the dataset (kept, reported); absent when there are none. */
+  orphaned?: number;
 }
 
 export interface FindingsResult {
@@ -103,6 +110,8 @@ export class Project implements FolderView {
   private labelsDirty = false;
   /** Open documents whose task went away with a config edit, kept until it comes back or they close. */
   private orphans = new Map<string, DatasetView>();
+  /** The dataset files found by the last glob; undefined when they must be looked for again. */
+  private fileList: string[] | undefined;
   /** Datasets whose label or predictions file would leave the workspace, with the reason. */
   private pathProblems = new Map<string, string>();
 
@@ -139,6 +148,7 @@ export class Project implements FolderView {
   reloadConfig(text?: string): boolean {
     if (text !== undefined && text === this.configText) return false;
     this.config = this.readConfig(text);
+    this.fileList = undefined;
     this.annotator = resolveAnnotator(this.root, this.annotatorOverride ?? this.config.annotator);
     // Files no editor holds are read again when needed: their task and fields may have changed. An
     // editor's text is kept, even through a config that is broken for a moment (typing through `{`).
@@ -170,6 +180,13 @@ export class Project implements FolderView {
 
   /** Every dataset file on disk that a task matches. */
   datasetFiles(): string[] {
+    // Globbing costs 5-10 ms in a small workspace and far more with thousands of files: once per change.
+    if (this.fileList) return this.fileList;
+    this.fileList = this.globDatasets();
+    return this.fileList;
+  }
+
+  private globDatasets(): string[] {
     const patterns = this.config.tasks.flatMap((t) => t.files);
     if (patterns.length === 0) return [];
     const found = globSync(patterns, {
@@ -216,6 +233,7 @@ export class Project implements FolderView {
    * Returns its dataset entry, or undefined when it is not a dataset.
    */
   open(file: string, text: string | string[]): DatasetEntry | undefined {
+    if (this.fileList && !this.fileList.includes(file) && this.taskOf(file)) this.fileList = undefined;
     const existing = this.datasets.get(file);
     if (existing && existing.dataset instanceof Dataset) {
       existing.open = true;
@@ -312,16 +330,32 @@ export class Project implements FolderView {
 
   /** A dataset changed on disk (watcher): drop the cached copy unless an editor holds it. */
   invalidate(file: string): void {
-    const entry = this.datasets.get(file);
-    if (entry && !entry.open) this.datasets.delete(file);
-    this.indexing.delete(file);
-    const store = this.labelStores.get(file);
-    if (store && !sameStat(store.seen, statOf(file))) {
-      this.labelStores.delete(file);
-      this.labelsDirty = true;
+    // A folder (replaced, deleted, or checked out anew) stands for everything under it.
+    const under = (p: string): boolean => p === file || p.startsWith(file + path.sep);
+    for (const [p, entry] of [...this.datasets]) if (under(p) && !entry.open) this.datasets.delete(p);
+    for (const p of [...this.indexing.keys()]) if (under(p)) this.indexing.delete(p);
+    for (const [p, store] of [...this.labelStores]) {
+      if (under(p) && (p !== file || !sameStat(store.seen, statOf(p)))) {
+        this.labelStores.delete(p);
+        this.labelsDirty = true;
+      }
     }
-    const predictions = this.predictionStores.get(file);
-    if (predictions && !sameStat(predictions.seen, statOf(file))) this.predictionStores.delete(file);
+    for (const [p, predictions] of [...this.predictionStores]) if (under(p) && (p !== file || !sameStat(predictions.seen, statOf(p)))) this.predictionStores.delete(p);
+    // A dataset may have appeared or gone: the next datasetFiles() looks again.
+    if (this.taskOf(file) || !path.extname(file)) this.fileList = undefined;
+  }
+
+  /**
+   * True when a change of this path (a file or a folder) matters here: loopmark.json, a dataset, a
+   * label or predictions file, or a folder holding one of them.
+   */
+  concerns(file: string): boolean {
+    if (file === this.configPath || isSidecar(toRelative(this.root, file)) || this.taskOf(file)) return true;
+    const inside = (p: string): boolean => p === file || p.startsWith(file + path.sep);
+    for (const p of this.labelStores.keys()) if (inside(p)) return true;
+    for (const p of this.predictionStores.keys()) if (inside(p)) return true;
+    for (const p of this.datasets.keys()) if (inside(p)) return true;
+    return false;
   }
 
   /** True once after a label file was changed on disk by someone else (another window, the CLI, git). */
@@ -338,8 +372,16 @@ export class Project implements FolderView {
     if (!store) {
       const file = new LabelFile(labelPath);
       const seen = statOf(labelPath);
-      const parsed = file.read();
-      store = { file, index: new LabelIndex(parsed.records.values()), problems: parsed.problems, seen, version: 0 };
+      try {
+        const parsed = file.read();
+        store = { file, index: new LabelIndex(parsed.records.values()), problems: parsed.problems, seen, version: 0 };
+      } catch (error) {
+        // One clear problem, and the rest of the workspace keeps working (every request failed with EISDIR).
+        const code = (error as NodeJS.ErrnoException).code;
+        const why = code === 'EISDIR' ? 'it is a directory, not a label file' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
+        const unreadable = `The label file ${toRelative(this.root, labelPath)} cannot be read (${why}): its labels are not shown and no label is written there until it is fixed`;
+        store = { file, index: new LabelIndex(), problems: [{ line: 0, message: unreadable }], seen, version: 0, unreadable };
+      }
       this.labelStores.set(labelPath, store);
     }
     return store;
@@ -427,6 +469,7 @@ export class Project implements FolderView {
   /** Appends records to a dataset's label file in one durable write (all or none). */
   writeRecords(entry: DatasetEntry, records: readonly LabelRecord[]): void {
     const store = this.labelStore(entry.labelPath);
+    if (store.unreadable) throw new LabelFileError(store.unreadable);
     store.file.append(records);
     for (const record of records) store.index.put(record);
     store.seen = statOf(entry.labelPath);
@@ -481,10 +524,18 @@ export class Project implements FolderView {
   /** Rewrites a label file canonically (sorted, LF); never when a line fails to parse. */
   compactLabels(labelPath: string): boolean {
     const store = this.labelStore(labelPath);
+    if (store.unreadable) return false;
+    // The file as compact() read it: a stat taken after the read could vouch for a write that came
+    // in between (git, an editor), which would then never be read (seen in a flaky test).
+    const before = statOf(labelPath);
     const { written, parsed } = store.file.compact();
     store.index = new LabelIndex(parsed.records.values());
     store.problems = parsed.problems;
-    store.seen = statOf(labelPath);
+    // After our rewrite, the file is ours only if it has the size we wrote: a write that landed
+    // between our rename and this stat (the test that caught it appends the moment the order is
+    // canonical) must be read, not vouched for.
+    const after = written ? statOf(labelPath) : before;
+    store.seen = written && after?.size !== Buffer.byteLength(canonicalLabelText(parsed.records.values())) ? undefined : after;
     store.version++;
     return written;
   }
@@ -529,9 +580,11 @@ export class Project implements FolderView {
     const max = options.max ?? 1000;
     const task = this.effectiveTask(entry);
     const kind = kindOf(task);
-    const labels = this.labelStore(entry.labelPath).index;
+    const store = this.labelStore(entry.labelPath);
+    const labels = store.index;
     const { dataset } = entry;
     const all: Finding[] = [];
+    if (store.unreadable) all.push({ code: 'label-file', severity: 'error', line: 0, start: 0, end: dataset.lineCount > 0 ? dataset.lineText(0).length : 0, message: store.unreadable });
     const visit = (line: number): void => {
       const parsed = dataset.parsedLine(line);
       if (parsed.kind === 'blank') return;
@@ -578,7 +631,7 @@ export class Project implements FolderView {
     const pathProblem = this.pathProblems.get(file);
     if (pathProblem) return [{ code: 'config', severity: 'error', line: 0, start: 0, end: Number.MAX_SAFE_INTEGER, message: pathProblem }];
     if (file === this.configPath) return this.config.problems.map((p) => toFinding('config', p));
-    if (file.endsWith('.labels.jsonl') || this.isLabelFile(file)) return this.labelStore(file).problems.map((p) => toFinding('label-file', p));
+    if (file.endsWith('.labels.jsonl') || this.isLabelFile(file)) return [...this.labelStore(file).problems.map((p) => toFinding('label-file', p)), ...this.orphanFindings(file)];
     if (file.endsWith('.predictions.jsonl')) return this.predictionFile(file).problems.map((p) => toFinding('label-file', p));
     return [];
   }
@@ -654,7 +707,50 @@ export class Project implements FolderView {
       if (index.current(id, this.annotator)) labeled++;
       else needsReview++;
     }
-    return { task: entry.task.name, total, labeled, needsReview, errors };
+    const orphaned = this.orphanedLabels(entry).length;
+    return { task: entry.task.name, total, labeled, needsReview, errors, ...(orphaned > 0 ? { orphaned } : {}) };
+  }
+
+  /**
+   * The sample ids of a dataset's label file that no record of the dataset has any more (its text or
+   * id changed, or it was deleted). Their labels are kept and reported, never dropped.
+   */
+  orphanedLabels(entry: DatasetEntry): string[] {
+    const orphaned: string[] = [];
+    for (const records of this.labelStore(entry.labelPath).index.all()) {
+      const id = records[0]?.id;
+      if (id !== undefined && entry.dataset.firstLineOf(id) === undefined) orphaned.push(id);
+    }
+    return orphaned;
+  }
+
+  /** Warnings on the lines of a label file whose sample is gone from its dataset. */
+  private orphanFindings(labelPath: string): Finding[] {
+    const entry = this.datasetFiles().map((f) => this.entry(f)).find((e) => e?.labelPath === labelPath);
+    if (!entry) return [];
+    const orphaned = new Set(this.orphanedLabels(entry));
+    if (orphaned.size === 0) return [];
+    let text: string;
+    try {
+      text = fs.readFileSync(labelPath, 'utf8');
+    } catch {
+      return [];
+    }
+    const findings: Finding[] = [];
+    text.split('\n').forEach((line, index) => {
+      let id: unknown;
+      try {
+        id = (JSON.parse(line) as { id?: unknown }).id;
+      } catch {
+        return;
+      }
+      if (typeof id !== 'string' || !orphaned.has(id)) return;
+      findings.push({
+        code: 'orphaned-label', severity: 'warning', line: index, start: 0, end: line.length,
+        message: `No sample with id '${id}' in ${entry.relativePath} any more (its text or id changed, or it was deleted): the label is kept; restore the sample, or remove this line`,
+      });
+    });
+    return findings;
   }
 
   /** The next unlabeled sample after `fromLine` in this file (wrapping), or undefined when all are labeled. */

@@ -180,7 +180,8 @@ export class WorkspaceService {
     let changed = false;
     for (const file of files) {
       const at = this.locate(file);
-      if (!at) continue;
+      // A file no task reads and Loopmark does not keep (a source file saved, a build output) changes nothing.
+      if (!at || !at.project.concerns(file)) continue;
       changed = true;
       if (file === at.project.configPath) {
         if (!editorHolds(file)) this.configChanged(at.project);
