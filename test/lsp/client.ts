@@ -48,6 +48,9 @@ export class LspClient {
     readonly connection: ProtocolConnection,
   ) {}
 
+  /** What the server asked this client to register (client/registerCapability). */
+  registrations: Array<{ method: string; registerOptions?: unknown }> = [];
+
   /** The capabilities the server answered `initialize` with. */
   capabilities: Record<string, unknown> = {};
 
@@ -55,13 +58,17 @@ export class LspClient {
    * Starts the built server through the package bin. `diagnostics: 'push'` announces no pull support,
    * as Neovim before 0.10, eglot, Sublime LSP and Helix do: the server then publishes diagnostics.
    */
-  static async start(root: string, options: { annotator?: string; env?: NodeJS.ProcessEnv; initializationOptions?: unknown; diagnostics?: 'pull' | 'push'; server?: string } = {}): Promise<LspClient> {
+  static async start(root: string, options: { annotator?: string; env?: NodeJS.ProcessEnv; initializationOptions?: unknown; diagnostics?: 'pull' | 'push'; server?: string; watchesFiles?: boolean } = {}): Promise<LspClient> {
     // `server`: another built server script (a test's own kind registered), else the package bin.
     const args = options.server ? [options.server, '--stdio'] : [CLI, 'lsp', '--stdio', ...(options.annotator ? ['--annotator', options.annotator] : [])];
     const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
     const connection = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
     const client = new LspClient(child, connection);
     child.stderr!.on('data', (chunk: Buffer) => (client.stderr += chunk.toString()));
+    connection.onRequest('client/registerCapability', (params: { registrations: Array<{ method: string; registerOptions?: unknown }> }) => {
+      client.registrations.push(...params.registrations);
+      return null;
+    });
     connection.onRequest('workspace/diagnostic/refresh', () => {
       client.refreshes++;
       return null;
@@ -71,9 +78,10 @@ export class LspClient {
     );
     connection.listen();
     const codeAction = { codeActionLiteralSupport: { codeActionKind: { valueSet: ['quickfix'] } } };
+    const workspace = options.watchesFiles ? { didChangeWatchedFiles: { dynamicRegistration: true } } : {};
     const capabilities = options.diagnostics === 'push'
-      ? { textDocument: { codeAction, publishDiagnostics: { versionSupport: true } } }
-      : { textDocument: { diagnostic: { dynamicRegistration: false }, codeAction }, workspace: { diagnostics: { refreshSupport: true } } };
+      ? { textDocument: { codeAction, publishDiagnostics: { versionSupport: true } }, workspace }
+      : { textDocument: { diagnostic: { dynamicRegistration: false }, codeAction }, workspace: { diagnostics: { refreshSupport: true }, ...workspace } };
     const result = await connection.sendRequest(InitializeRequest.type, {
       processId: process.pid,
       rootUri: uriOf(root),

@@ -79,6 +79,14 @@ export interface FindingsResult {
   omitted: number;
 }
 
+function readIfPresent(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
 function statOf(file: string): { size: number; mtimeMs: number } | undefined {
   try {
     const s = fs.statSync(file);
@@ -146,7 +154,10 @@ export class Project implements FolderView {
 
   /** Re-reads loopmark.json (from `text` when an editor holds it). Returns true when tasks changed. */
   reloadConfig(text?: string): boolean {
-    if (text !== undefined && text === this.configText) return false;
+    // From disk when no editor holds it; the same text (a watcher's echo, git touching it) changes nothing.
+    const next = text ?? readIfPresent(this.configPath);
+    if (next === this.configText) return false;
+    text = next;
     this.config = this.readConfig(text);
     this.fileList = undefined;
     this.annotator = resolveAnnotator(this.root, this.annotatorOverride ?? this.config.annotator);
@@ -356,6 +367,11 @@ export class Project implements FolderView {
     for (const p of this.predictionStores.keys()) if (inside(p)) return true;
     for (const p of this.datasets.keys()) if (inside(p)) return true;
     return false;
+  }
+
+  /** Every file this folder holds a copy of: what a watcher that just started checks once. */
+  knownFiles(): string[] {
+    return [this.configPath, ...this.labelStores.keys(), ...this.predictionStores.keys(), ...this.datasets.keys()];
   }
 
   /** True once after a label file was changed on disk by someone else (another window, the CLI, git). */

@@ -62,12 +62,18 @@ export class WatchedFilesFeature {
         this.timer = setTimeout(() => this.flush(), WATCH_DEBOUNCE_MS);
       };
       watcher.on('add', note).on('change', note).on('unlink', note).on('addDir', note).on('unlinkDir', note);
+      // Changes made while the watcher was still scanning the folder went unseen: check what is held.
+      watcher.on('ready', () => {
+        for (const file of project.knownFiles()) this.pending.add(file);
+        this.timer ??= setTimeout(() => this.flush(), WATCH_DEBOUNCE_MS);
+      });
       watcher.on('error', (error: unknown) => this.context.connection.console.warn(`Loopmark: watching ${project.root}: ${(error as Error).message}`));
       this.watchers.push(watcher);
     }
   }
 
   private flush(): void {
+    this.timer = undefined;
     const files = [...this.pending];
     this.pending.clear();
     this.changed(files);
