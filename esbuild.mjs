@@ -22,7 +22,7 @@ function testFiles(dir) {
 
 const builds = [
   { ...common, entryPoints: { client: 'client/src/extension.ts' }, outdir: 'dist', external: ['vscode'] },
-  { ...common, entryPoints: { server: 'server/src/main.ts', cli: 'server/src/cli/main.ts', indexWorker: 'server/src/indexWorker.ts' }, outdir: 'dist' },
+  { ...common, entryPoints: { server: 'server/src/main.ts', cli: 'server/src/cli/main.ts', indexWorker: 'server/src/indexWorker.ts', globWorker: 'server/src/globWorker.ts' }, outdir: 'dist' },
   { ...common, entryPoints: testFiles('test'), outdir: 'out', outbase: '.', external: ['vscode', 'mocha'] },
 ];
 if (existsSync('bench/index.ts')) builds.push({ ...common, entryPoints: { bench: 'bench/index.ts', 'brown-gold': 'bench/brown-gold.ts', loopwatch: 'bench/loopwatch.ts' }, outdir: 'dist' });

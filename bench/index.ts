@@ -10,7 +10,8 @@
 // Prints a table and writes it as Markdown to bench/results.md.
 //
 // Options (node dist/bench.js ...):
-//   --only core,open,edit,accept,cancel,responsive,stats,big,model   run some groups only
+//   --only core,open,edit,accept,cancel,responsive,stats,big,shards,model   run some groups only
+//   --load N             run N competing CPU-bound processes for the whole run (users run Loopmark beside a build)
 //   --profile            start every server with --cpu-prof (profiles in bench/data/profiles/) and summarise them
 //   --summarize FILE...  summarise .cpuprofile files and exit
 import { execFileSync, spawn } from 'node:child_process';
@@ -813,6 +814,65 @@ async function benchBig(): Promise<void> {
   loopRows('1M, open-loop probes: while the server indexes', loopWatchOf(open.server), open.window[0], open.window[1], base1m);
 }
 
+const WS_SHARDS = path.join(DATA, 'ws-shards');
+const SHARDS = 5000;
+const SHARD_LINES = 10;
+
+/**
+ * Many small files: a task whose glob matches 5,000 shards of ten lines (a vendor/ folder, a sharded
+ * export). The server reads and trains from all of them at start; a cheap request must still be
+ * answered within the 15 ms rule, and the first diagnostics of a shard must not wait for the rest.
+ */
+async function benchShards(): Promise<void> {
+  const dir = path.join(WS_SHARDS, 'data', 'shards');
+  fs.rmSync(WS_SHARDS, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(WS_SHARDS, 'loopmark.json'), benchConfig().replace('"data/*.jsonl"', '"data/**/*.jsonl"'));
+  const tiny = path.join(WS_SHARDS, 'data', 'tiny.jsonl');
+  fs.writeFileSync(tiny, tinyDataset());
+  const lines = tinyDataset(SHARDS * SHARD_LINES).split('\n');
+  for (let i = 0; i < SHARDS; i++) {
+    const shard = lines.slice(i * SHARD_LINES, (i + 1) * SHARD_LINES);
+    fs.writeFileSync(path.join(dir, `shard-${String(i).padStart(4, '0')}.jsonl`), `${shard.join('\n')}\n`);
+    // A label for every other shard's first sample: the training pass reads label files too.
+    if (i % 2 === 0) {
+      const id = (JSON.parse(shard[0]!) as { id: string }).id;
+      fs.writeFileSync(path.join(dir, `shard-${String(i).padStart(4, '0')}.labels.jsonl`), `${JSON.stringify({ id, label: ['positive', 'negative', 'neutral'][i % 3], answer: 'accept', annotator: BENCH_ANNOTATOR, time: '2026-01-01T00:00:00.000Z', source: 'manual' })}\n`);
+    }
+  }
+  // Baseline: read and JSON.parse every line of every shard, in this process.
+  const baseline = median(Array.from({ length: 3 }, () => {
+    const t0 = performance.now();
+    for (const name of fs.readdirSync(dir)) for (const line of fs.readFileSync(path.join(dir, name), 'utf8').split('\n')) if (line) JSON.parse(line);
+    return performance.now() - t0;
+  }));
+  const server = await startServer(WS_SHARDS, 'shards');
+  let window: [number, number] = [0, 0];
+  try {
+    const tinyUri = uriOf(tiny);
+    const startedAt = performance.now();
+    server.open(tinyUri, fs.readFileSync(tiny, 'utf8'));
+    const probe = startProbe(server, tinyUri);
+    const shard = path.join(dir, 'shard-2500.jsonl');
+    server.open(uriOf(shard), fs.readFileSync(shard, 'utf8'));
+    const first = await server.diagnostics(uriOf(shard), 300_000);
+    const firstMs = first.receivedAt - startedAt;
+    const idleMs = await waitIdle(server, tinyUri);
+    const idleAt = performance.now();
+    const result = await probe.stop();
+    const latencies = result.samples.map((x) => x.ms);
+    probeRows(`${SHARDS} small dataset files: while the server reads and trains from all of them`, latencies, baseline);
+    msRow(`${SHARDS} small dataset files: first diagnostics of one shard after start`, firstMs, 1000, baseline);
+    const rss = await rssMedian(server);
+    addRow({ name: `${SHARDS} small dataset files: server RSS once idle`, value: rss.rss / MB, unit: 'MB', target: 'info', baseline: { value: baseline, unit: 'ms (baseline)' } });
+    notes.push(`${SHARDS} shards of ${SHARD_LINES} lines (${SHARDS / 2} label files): the server was idle ${fmt(idleMs, 0)} ms after start; baseline (read + JSON.parse every shard in-process) ${fmt(baseline, 0)} ms; ${result.failed} probes failed.`);
+    window = [epochOf(startedAt), epochOf(idleAt)];
+  } finally {
+    await server.stop();
+  }
+  loopRows(`${SHARDS} small dataset files: while the server reads and trains from all of them`, loopWatchOf(server), window[0], window[1], baseline);
+}
+
 async function benchModelRows(): Promise<void> {
   const results: BenchResult[] = await benchModel();
   for (const r of results) {
@@ -887,13 +947,19 @@ async function main(): Promise<void> {
   if (!fs.existsSync(BUILT_CLI)) throw new Error(`${BUILT_CLI} is missing: run the build first (npm run bench builds it)`);
   fs.mkdirSync(path.dirname(CLI), { recursive: true });
   // The CLI and the worker script it starts for large files (beside it, as in dist/).
-  for (const name of ['cli.js', 'indexWorker.js', 'loopwatch.js']) {
+  for (const name of ['cli.js', 'indexWorker.js', 'globWorker.js', 'loopwatch.js']) {
     const built = path.join(path.dirname(BUILT_CLI), name);
     const copy = path.join(path.dirname(CLI), name);
     fs.copyFileSync(built, copy);
     if (fs.existsSync(`${built}.map`)) fs.copyFileSync(`${built}.map`, `${copy}.map`);
   }
   if (PROFILE) fs.rmSync(PROFILES, { recursive: true, force: true });
+  // Competing CPU-bound processes, as when Loopmark runs beside a build, a test run or a training job.
+  const loadAt = argv.indexOf('--load');
+  const load = loadAt >= 0 ? Math.max(1, Number(argv[loadAt + 1] ?? 1) || 1) : 0;
+  const burners = Array.from({ length: load }, () => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
+  process.on('exit', () => burners.forEach((b) => b.kill('SIGKILL')));
+  if (load > 0) log(`load: ${load} competing CPU-bound process(es) for the whole run`);
 
   // ---- data
   const need100k = ['core', 'open', 'edit', 'accept', 'cancel', 'responsive'].some(runs);
@@ -934,6 +1000,7 @@ async function main(): Promise<void> {
   await group('cancel', ['cancel: 100k diagnostics and queue'], benchCancel);
   await group('stats', ['1M JSONL: loopmark stats'], benchStats);
   await group('big', ['1M: memory, probe latency while indexing, cancel'], benchBig);
+  await group('shards', ['5000 small dataset files'], benchShards);
   await group('model', ['model'], benchModelRows);
 
   const totalS = (performance.now() - started) / 1000;

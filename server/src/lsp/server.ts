@@ -12,6 +12,7 @@ import {
 } from 'vscode-languageserver/node';
 import { withExternalPredictions } from '../externalPredictions';
 import { WorkspaceService } from '../core/workspace/service';
+import { workerGlob } from '../parallelGlob';
 import { workerIndexSteps } from '../parallelIndex';
 import { ACCEPT_ABOVE_KIND, LabelsChangedNotification } from '../protocol';
 import { filePath, type ServerContext } from './context';
@@ -42,6 +43,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   const service = new WorkspaceService({
     ...(options.annotator ? { annotator: options.annotator } : {}),
     largeFileSteps: workerIndexSteps,
+    globFiles: workerGlob,
     // An external model (trusted workspaces only) wins over the embedded one once its answer arrived.
     predictor: (project, models) => withExternalPredictions(project, models, initOptions, { log: (m) => connection.console.log(m), onUpdate: () => refresh() }),
     log: (message) => connection.console.log(message),
@@ -93,8 +95,9 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     // A client that sends `initialized` again gets no second training run.
     if (initializedSeen) return;
     initializedSeen = true;
-    service.start();
-    watchedFiles.start();
+    // The server's own watcher scans the folders (a stat per file) once the first training is done,
+    // so the two do not compete at start; a change made meanwhile is caught when the watcher is ready.
+    void service.start().finally(() => watchedFiles.start());
   });
 
   documents.listen();

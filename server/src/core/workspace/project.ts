@@ -2,7 +2,7 @@
 // Pure of LSP and `vscode`: the server wires documents into it, the CLI drives it from disk.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { globSync } from 'tinyglobby';
+import { glob, globSync, type GlobOptions } from 'tinyglobby';
 import { resolveAnnotator } from '../annotator';
 import { CONFIG_FILE, expandTemplate, inferredTask, isSidecar, parseConfig, taskFor, type Config } from '../config';
 import { Dataset, type DatasetFields, type DatasetView, type LineEdit, type Sample } from '../dataset';
@@ -56,6 +56,8 @@ export interface ProjectOptions {
   largeFiles?: 'sync' | 'background';
   /** How a large file is indexed in the background (default: in steps on this thread). */
   largeFileSteps?: (file: string, fields: DatasetFields) => Generator<unknown, DiskDataset>;
+  /** How dataset files are found without holding the thread (the server: on a worker thread). */
+  globFiles?: (patterns: string[], options: GlobOptions) => Promise<string[]>;
   /** Explicit annotator (setting or flag); otherwise git's user.email. */
   annotator?: string;
   now?: () => Date;
@@ -108,6 +110,7 @@ export class Project implements FolderView {
   private readonly now: () => Date;
   private readonly annotatorOverride: string | undefined;
   private readonly largeFiles: 'sync' | 'background';
+  private readonly globFiles: (patterns: string[], options: GlobOptions) => Promise<string[]>;
   /** Large files being indexed in the background, by path. */
   private indexing = new Map<string, Promise<void>>();
   private readonly largeFileSteps: (file: string, fields: DatasetFields) => Generator<unknown, DiskDataset>;
@@ -128,6 +131,7 @@ export class Project implements FolderView {
     this.now = options.now ?? (() => new Date());
     this.annotatorOverride = options.annotator;
     this.largeFiles = options.largeFiles ?? 'sync';
+    this.globFiles = options.globFiles ?? glob;
     this.largeFileSteps = options.largeFileSteps ?? ((file, fields) => DiskDataset.indexSteps(file, fields));
     this.config = this.readConfig();
     this.annotator = resolveAnnotator(this.root, this.annotatorOverride ?? this.config.annotator);
@@ -197,16 +201,46 @@ export class Project implements FolderView {
     return this.fileList;
   }
 
+  private globOptions(): { patterns: string[]; options: GlobOptions } {
+    return {
+      patterns: this.config.tasks.flatMap((t) => t.files),
+      options: {
+        cwd: this.root,
+        absolute: true,
+        ignore: ['**/node_modules/**', '**/.git/**', '**/.vscode-test/**', '**/*.labels.jsonl', '**/*.predictions.jsonl'],
+        followSymbolicLinks: false,
+      },
+    };
+  }
+
   private globDatasets(): string[] {
-    const patterns = this.config.tasks.flatMap((t) => t.files);
+    const { patterns, options } = this.globOptions();
     if (patterns.length === 0) return [];
-    const found = globSync(patterns, {
-      cwd: this.root,
-      absolute: true,
-      ignore: ['**/node_modules/**', '**/.git/**', '**/.vscode-test/**', '**/*.labels.jsonl', '**/*.predictions.jsonl'],
-      followSymbolicLinks: false,
-    });
-    return found.map((f) => path.resolve(f)).filter((f) => this.taskOf(f) !== undefined).sort();
+    return globSync(patterns, options).map((f) => path.resolve(f)).filter((f) => this.taskOf(f) !== undefined).sort();
+  }
+
+  /**
+   * Finds the dataset files without holding the event loop (an asynchronous glob, then the task
+   * matching in steps): with 5,000 files the synchronous glob held one turn for about 300 ms.
+   */
+  async findDatasetFiles(): Promise<string[]> {
+    if (this.fileList) return this.fileList;
+    const { patterns, options } = this.globOptions();
+    const found = patterns.length === 0 ? [] : await this.globFiles(patterns, options);
+    const config = this.config;
+    const project = this;
+    const files = await drive((function* (): Generator<void, string[]> {
+      const kept: string[] = [];
+      for (let i = 0; i < found.length; i++) {
+        const file = path.resolve(found[i]!);
+        if (project.taskOf(file) !== undefined) kept.push(file);
+        if ((i + 1) % 200 === 0) yield;
+      }
+      return kept.sort();
+    })());
+    // A config reload while globbing made this list stale: the next call looks again.
+    if (this.config === config) this.fileList ??= files;
+    return files;
   }
 
   /** An entry bound to its task (label and predictions paths); throws PathOutsideWorkspaceError. Not stored. */

@@ -14,7 +14,7 @@ import { CancelledError, drive, unlessCancelled, type CancellationSignal } from 
 import type { LabelRecord, Prediction, Task } from '../types';
 import { applyDecisions } from './decisions';
 import type { DatasetEntry, Predictor } from './folder';
-import { FOCUS_THRESHOLD_LINES, Project, type DatasetStatus } from './project';
+import { FOCUS_THRESHOLD_LINES, Project, type DatasetStatus, type ProjectOptions } from './project';
 
 /** How long after the last edit of loopmark.json the models are retrained. */
 export const CONFIG_RETRAIN_DELAY_MS = 800;
@@ -25,6 +25,8 @@ export interface ServiceOptions {
   annotator?: string;
   /** How a large file is indexed in the background (the server: on worker threads). */
   largeFileSteps?: (file: string, fields: DatasetFields) => Generator<unknown, DiskDataset>;
+  /** How dataset files are found without holding the thread (the server: on a worker thread). */
+  globFiles?: ProjectOptions['globFiles'];
   /** Wraps the kinds' models of a folder into the predictor its datasets ask (e.g. an external model first). */
   predictor?: (project: Project, models: Predictor) => Predictor;
   log(message: string): void;
@@ -89,6 +91,7 @@ export class WorkspaceService {
         root,
         largeFiles: 'background',
         ...(this.options.largeFileSteps ? { largeFileSteps: this.options.largeFileSteps } : {}),
+        ...(this.options.globFiles ? { globFiles: this.options.globFiles } : {}),
         ...(this.annotator ? { annotator: this.annotator } : {}),
       });
       const models = new FolderModels(project);
@@ -113,12 +116,14 @@ export class WorkspaceService {
     return this.projects.find((p) => p.root === path.resolve(root));
   }
 
-  /** Trains every folder's models once the client is ready. */
-  start(): void {
+  /** Trains every folder's models once the client is ready; resolves when the first training is done. */
+  start(): Promise<void> {
+    const trained: Promise<void>[] = [];
     for (const p of this.projects) {
       this.options.log(`Loopmark: ${p.root}: ${p.config.declared ? 'loopmark.json' : 'inferred task'}, annotator ${p.annotator}`);
-      void this.train(p);
+      trained.push(this.train(p));
     }
+    return Promise.all(trained).then(() => undefined);
   }
 
   /**
@@ -147,7 +152,13 @@ export class WorkspaceService {
     const job = previous.then(async () => {
       const started = Date.now();
       try {
-        for (const file of project.datasetFiles()) await this.prepare(project, file);
+        // A step per file: awaiting an already-settled promise never yields to the event loop, so
+        // 5,000 small files prepared in a row held it for seconds (drive slices by time).
+        const service = this;
+        const files = await project.findDatasetFiles();
+        await drive((function* (): Generator<unknown, void> {
+          for (const file of files) yield service.prepare(project, file);
+        })());
         const models = this.models.get(project);
         if (models) await drive(models.trainSteps());
         this.options.log(`Loopmark: ${project.root}: model trained from the label files in ${Date.now() - started} ms`);

@@ -99,6 +99,8 @@ export class Learner implements Predictor, KindLearner {
     const seen = new Set<string>();
     for (const entry of entries) {
       if (entry.task.name !== task.name) continue;
+      // Each file's label store may be read from disk: a step per file, whatever its size.
+      yield;
       const index = this.project.labelStore(entry.labelPath).index;
       const { dataset } = entry;
       for (let line = 0; line < dataset.lineCount; line++) {
@@ -132,7 +134,13 @@ export class Learner implements Predictor, KindLearner {
    */
   *trainSteps(): Generator<void, void> {
     this.models.clear();
-    const entries = this.project.datasetFiles().map((f) => this.project.entry(f)).filter((e): e is DatasetEntry => e !== undefined);
+    // One file a step: 5,000 small files read in one go held the event loop for seconds.
+    const entries: DatasetEntry[] = [];
+    for (const file of this.project.datasetFiles()) {
+      const entry = this.project.entry(file);
+      if (entry) entries.push(entry);
+      yield;
+    }
     for (const task of this.project.config.tasks) {
       if (task.kind !== 'classify' || !task.model.enabled) continue;
       const mine = entries.filter((e) => e.task.name === task.name);
