@@ -99,8 +99,22 @@ export function toLabelRecord(value: unknown): LabelRecord | string {
   return record;
 }
 
+function timeOf(record: LabelRecord): number {
+  const t = Date.parse(record.time);
+  return Number.isNaN(t) ? Number.NEGATIVE_INFINITY : t;
+}
+
+/**
+ * Which of two decisions with the same key counts: the one taken last (its `time`), whatever their
+ * order in the file, because after a git union merge the file order says only which branch was merged
+ * into which. At the same millisecond (or two unparseable times) the later line wins, as an append does.
+ */
+export function supersedes(later: LabelRecord, earlier: LabelRecord): boolean {
+  return timeOf(later) >= timeOf(earlier);
+}
+
 export interface ParsedLabels {
-  /** The latest record per key, in file order. */
+  /** The decision that counts per key (see `supersedes`), in file order of its line. */
   records: Map<string, LabelRecord>;
   problems: LineProblem[];
   /** True when the text is exactly the canonical text of its records. */
@@ -133,6 +147,8 @@ export function parseLabels(text: string): ParsedLabels {
       continue;
     }
     const key = labelKey(record);
+    const previous = records.get(key);
+    if (previous && !supersedes(record, previous)) continue;
     records.delete(key); // keep file order of the latest occurrence
     records.set(key, record);
   }
