@@ -96,6 +96,21 @@ describe('loopmark agreement, check, init', function () {
     assert.deepEqual(json.problems.map((p: { line: number }) => p.line), [2, 3, 4, 5], '1-based in JSON as in the text');
   });
 
+  it('check with the files a pre-commit hook passes: datasets and label files are checked, other .jsonl skipped with a note', () => {
+    label('alice@example.com', { s1: 'pos' });
+    writeFiles(root, { 'data/reviews.predictions.jsonl': '{"id":"s2","label":"pos","score":0.9}\n', 'notes/todo.txt': 'x' });
+    const out = loopmark(root, 'check', 'data/reviews.labels.jsonl', 'data/reviews.predictions.jsonl', 'notes/todo.txt');
+    assert.equal(out.status, 0, out.stdout);
+    assert.match(out.stdout, /^note: data\/reviews\.predictions\.jsonl: not a dataset or label file of the workspace .*: skipped$/m);
+    assert.match(out.stdout, /^note: notes\/todo\.txt: not a dataset or label file/m);
+    assert.match(out.stdout, /1 dataset\(s\) and label file\(s\), 0 error\(s\)/);
+    // A label file whose dataset is gone is still checked, by its name.
+    writeFiles(root, { 'data/old.labels.jsonl': 'not json\n' });
+    const orphan = loopmark(root, 'check', 'data/old.labels.jsonl');
+    assert.equal(orphan.status, 1);
+    assert.match(orphan.stdout, /^data\/old\.labels\.jsonl:1: error: not valid JSON/m);
+  });
+
   it('check: two decisions of one annotator (a merge) are a warning naming both lines; --fix keeps the later and reports it', () => {
     label('alice@example.com', { s1: 'pos', s2: 'neg' });
     const early = serializeLabel({ id: 's1', label: 'neg', answer: 'accept', source: 'manual', annotator: 'alice@example.com', time: '2020-01-01T00:00:00.000Z' });

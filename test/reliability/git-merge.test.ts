@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Diagnostic } from 'vscode-languageserver-protocol';
 import { parseLabels } from '../../server/src/core/labels';
-import { LspClient } from '../lsp/client';
+import { CLI, LspClient } from '../lsp/client';
 import { removeWorkspace, tempWorkspace, writeFiles } from '../helpers/workspace';
 import { loopmark, TEAM_CONFIG } from '../helpers/team';
 
@@ -186,6 +186,26 @@ describe('git merges of label files (real git, two annotators, three branches)',
     const rebase = git(root, 'rebase', 'main');
     assert.equal(rebase.status, 0, rebase.out);
     assert.deepEqual([...parseLabels(fs.readFileSync(labelFile(), 'utf8')).records.values()].map((r) => `${r.id}:${r.label}`).sort(), ['s1:pos', 's2:neu', 's3:neg', 's4:pos', 's5:neu', 's9:neg']);
+  });
+
+  it('the pre-commit hook proposed for the README refuses a commit with a broken label file, and lets a good one through', () => {
+    assert.equal(loopmark(root, 'init').status, 0);
+    commit('base');
+    // As in the README, with the bin of this checkout in place of `npx --no-install loopmark`.
+    const hook = path.join(root, '.git', 'hooks', 'pre-commit');
+    fs.mkdirSync(path.dirname(hook), { recursive: true });
+    fs.writeFileSync(hook, `#!/bin/sh\ngit diff --cached --name-only --diff-filter=ACMR -z -- '*.jsonl' | xargs -0 -r "${process.execPath}" "${CLI}" check --strict\n`, { mode: 0o755 });
+    as('alice@example.com');
+    labelWithCli({ s1: 'pos' });
+    fs.appendFileSync(labelFile(), '<<<<<<< HEAD\n');
+    ok(root, 'add', '-A');
+    const refused = spawnSync('git', ['-c', 'commit.gpgsign=false', 'commit', '-q', '-m', 'broken'], { cwd: root, encoding: 'utf8' });
+    assert.notEqual(refused.status, 0, 'the hook refuses the commit');
+    assert.match(refused.stdout + refused.stderr, /data\/reviews\.labels\.jsonl:2: error: git conflict marker/, "git shows the hook's output");
+    fs.writeFileSync(labelFile(), fs.readFileSync(labelFile(), 'utf8').replace('<<<<<<< HEAD\n', ''));
+    ok(root, 'add', '-A');
+    const accepted = spawnSync('git', ['-c', 'commit.gpgsign=false', 'commit', '-q', '-m', 'fixed'], { cwd: root, encoding: 'utf8' });
+    assert.equal(accepted.status, 0, accepted.stdout + accepted.stderr);
   });
 
   it('without the committed .gitattributes the same branches conflict (why `loopmark init` matters)', () => {

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { agreementJson, agreementReport, formatAgreement, headlineAgreement } from '../core/agreement/report';
 import { checkDataset } from '../core/check/dataset';
-import { labelFilePatterns, mergesByUnion, withUnionLines } from '../core/check/gitattributes';
+import { labelFilePatterns, mergesByUnion, unionLine, withUnionLines } from '../core/check/gitattributes';
 import { checkLabelFile } from '../core/check/labelFile';
 import { failing, formatProblem, type CheckProblem } from '../core/check/problem';
 import { agreementProblem, unreviewedProblem } from '../core/check/thresholds';
@@ -59,12 +59,18 @@ interface CheckOptions {
   json?: boolean;
 }
 
-/** The datasets (and lone label files) a list of paths names: files, folders, or the whole workspace. */
-function checkTargets(project: Project, paths: readonly string[]): { datasets: string[]; labelFiles: string[] } {
+/**
+ * The datasets (and lone label files) a list of paths names: files, folders, or the whole workspace.
+ * Other files are skipped, not refused: a pre-commit hook passes every staged .jsonl, predictions too.
+ */
+function checkTargets(project: Project, paths: readonly string[]): { datasets: string[]; labelFiles: string[]; skipped: string[] } {
   const all = project.datasetFiles();
-  if (paths.length === 0) return { datasets: all, labelFiles: [] };
+  if (paths.length === 0) return { datasets: all, labelFiles: [], skipped: [] };
   const datasets = new Set<string>();
   const labelFiles = new Set<string>();
+  const skipped: string[] = [];
+  // A label file by its task's template, when its dataset is gone: the same patterns `loopmark init` writes.
+  const labelPatterns = labelFilePatterns(project.config.tasks).map(unionLine).join('\n');
   const entries = all.map((f) => project.entry(f)).filter((e): e is DatasetEntry => e !== undefined);
   for (const given of paths) {
     const file = path.resolve(given);
@@ -79,10 +85,10 @@ function checkTargets(project: Project, paths: readonly string[]): { datasets: s
     }
     const owner = entries.find((e) => e.labelPath === file);
     if (owner) datasets.add(owner.path);
-    else if (file.endsWith('.jsonl')) labelFiles.add(file);
-    else fail(`${given} is neither a dataset of ${project.root} nor a label file`);
+    else if (isInside(project.root, file) && mergesByUnion(labelPatterns, path.relative(project.root, file))) labelFiles.add(file);
+    else skipped.push(file);
   }
-  return { datasets: [...datasets].sort(), labelFiles: [...labelFiles].sort() };
+  return { datasets: [...datasets].sort(), labelFiles: [...labelFiles].sort(), skipped };
 }
 
 /** Rewrites a label file canonically under its lock; the problems it fixed are reported as such. */
@@ -104,7 +110,8 @@ async function runCheck(paths: string[], options: CheckOptions): Promise<void> {
   const notes: string[] = [];
   for (const p of project.config.problems) problems.push({ file: shown(project.configPath), line: p.line, severity: 'error', code: 'invalid-record', message: p.message });
   const gitattributes = fs.existsSync(path.join(root, '.git')) ? readText(path.join(root, GITATTRIBUTES)) ?? '' : undefined;
-  const { datasets, labelFiles } = checkTargets(project, paths);
+  const { datasets, labelFiles, skipped } = checkTargets(project, paths);
+  for (const file of skipped) notes.push(`${shown(file)}: not a dataset or label file of the workspace ${root}: skipped`);
 
   const checkLabels = (labelPath: string, context: Omit<Parameters<typeof checkLabelFile>[1], 'file'>): void => {
     let text = readText(labelPath);
