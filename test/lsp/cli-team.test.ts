@@ -136,6 +136,13 @@ describe('loopmark agreement, check, init', function () {
     assert.equal(after.status, 0, after.stdout);
   });
 
+  it('check: a loopmark.json error fails the check on its line', () => {
+    fs.writeFileSync(path.join(root, 'loopmark.json'), TEAM_CONFIG.replace('"name": "reviews"', '"name": "reviews",\n      "threshold": "high"'));
+    const out = loopmark(root, 'check');
+    assert.equal(out.status, 1);
+    assert.match(out.stdout, /^loopmark\.json:5: error: .*threshold.* \[config\]$/m);
+  });
+
   it('init: .gitattributes gets its line once; an existing loopmark.json is kept', () => {
     fs.writeFileSync(path.join(root, '.gitattributes'), '*.png binary\n');
     const first = loopmark(root, 'init');

@@ -108,7 +108,7 @@ async function runCheck(paths: string[], options: CheckOptions): Promise<void> {
   const problems: CheckProblem[] = [];
   const fixed: CheckProblem[] = [];
   const notes: string[] = [];
-  for (const p of project.config.problems) problems.push({ file: shown(project.configPath), line: p.line, severity: 'error', code: 'invalid-record', message: p.message });
+  for (const p of project.config.problems) problems.push({ file: shown(project.configPath), line: p.line, severity: 'error', code: 'config', message: p.message });
   const gitattributes = fs.existsSync(path.join(root, '.git')) ? readText(path.join(root, GITATTRIBUTES)) ?? '' : undefined;
   const { datasets, labelFiles, skipped } = checkTargets(project, paths);
   for (const file of skipped) notes.push(`${shown(file)}: not a dataset or label file of the workspace ${root}: skipped`);

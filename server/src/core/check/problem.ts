@@ -4,6 +4,7 @@
 export type CheckSeverity = 'error' | 'warning';
 
 export type CheckCode =
+  | 'config'
   | 'conflict-marker'
   | 'invalid-json'
   | 'invalid-record'
