@@ -88,6 +88,12 @@ describe('check: datasets', () => {
     assert.deepEqual(problems.map((p) => `${p.line + 1}:${p.code}:${p.severity}`), ['2:invalid-sample:error', '3:invalid-sample:error', '4:duplicate-id:warning']);
     assert.match(problems[2]!.message, /'a' was used first on line 1/);
   });
+
+  it('a bad prediction inside a usable sample is a warning, left out for a dataset indexed from disk', () => {
+    const dataset = new Dataset('{"id":"c","text":"z","prediction":{"label":"pos","score":7}}\n', { textField: 'text', idField: 'id' });
+    assert.deepEqual(checkDataset(dataset, 'd.jsonl').map((p) => `${p.line + 1}:${p.code}:${p.severity}`), ['1:invalid-sample:warning']);
+    assert.deepEqual(checkDataset(dataset, 'd.jsonl', { warnings: false }), []);
+  });
 });
 
 describe('check: thresholds', () => {

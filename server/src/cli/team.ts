@@ -11,6 +11,7 @@ import { checkLabelFile } from '../core/check/labelFile';
 import { failing, formatProblem, type CheckProblem } from '../core/check/problem';
 import { agreementProblem, unreviewedProblem } from '../core/check/thresholds';
 import { configText } from '../core/config';
+import { DiskDataset } from '../core/diskDataset';
 import { writeFileAtomic } from '../core/fsutil';
 import { isInside } from '../core/paths';
 import { Project, type DatasetEntry } from '../core/workspace/project';
@@ -134,7 +135,7 @@ async function runCheck(paths: string[], options: CheckOptions): Promise<void> {
     const entry = await project.ready(file);
     if (!entry) continue; // an inferred task's .jsonl without text records is not a dataset
     const name = shown(file);
-    problems.push(...checkDataset(entry.dataset, name));
+    problems.push(...checkDataset(entry.dataset, name, { warnings: !(entry.dataset instanceof DiskDataset) }));
     const task = project.effectiveTask(entry);
     const labels = declaredLabels(entry.task);
     checkLabels(entry.labelPath, {
