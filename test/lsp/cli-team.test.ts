@@ -108,7 +108,7 @@ describe('loopmark agreement, check, init', function () {
     writeFiles(root, { 'data/old.labels.jsonl': 'not json\n' });
     const orphan = loopmark(root, 'check', 'data/old.labels.jsonl');
     assert.equal(orphan.status, 1);
-    assert.match(orphan.stdout, /^data\/old\.labels\.jsonl:1: error: not valid JSON/m);
+    assert.match(orphan.stdout, /^data\/old\.labels\.jsonl:1: error: Not valid JSON: /m);
   });
 
   it('check: two decisions of one annotator (a merge) are a warning naming both lines; --fix keeps the later and reports it', () => {

@@ -92,31 +92,26 @@ describe('git merges of label files (real git, two annotators, three branches)',
     ok(root, 'commit', '-q', '-m', message);
   }
 
+  /** On a new branch from main, as `email`: labels with the bin, then (optionally) accepts a prediction in the server, and commits. */
+  async function labelOnBranch(branch: string, email: string, decisions: Record<string, string>, inServer?: [string, string]): Promise<void> {
+    ok(root, 'checkout', '-q', 'main');
+    assert.ok(!fs.existsSync(labelFile()), 'main has no label file');
+    ok(root, 'checkout', '-q', '-b', branch);
+    as(email);
+    labelWithCli(decisions);
+    if (inServer) await acceptInServer(...inServer);
+    commit(`${email} labels on ${branch}`);
+  }
+
   it('merges with no conflict, loses no label, resolves and reports the decision made twice, and gives the hand-computed kappa', async () => {
     assert.equal(loopmark(root, 'init').status, 0);
     assert.match(fs.readFileSync(path.join(root, '.gitattributes'), 'utf8'), /^\*\.labels\.jsonl merge=union$/m);
     commit('dataset, loopmark.json, .gitattributes');
 
-    ok(root, 'checkout', '-q', '-b', 'alice');
-    as('alice@example.com');
-    labelWithCli(ALICE);
-    await acceptInServer('s7', 'neg');
-    commit('alice labels');
-
-    ok(root, 'checkout', '-q', 'main');
-    assert.ok(!fs.existsSync(labelFile()), 'main has no label file yet: both branches create it (add/add)');
-    ok(root, 'checkout', '-q', '-b', 'bob');
-    as('bob@example.com');
-    labelWithCli(BOB);
-    await acceptInServer('s8', 'pos');
-    commit('bob labels');
-
-    ok(root, 'checkout', '-q', 'main');
-    ok(root, 'checkout', '-q', '-b', 'alice-laptop');
-    as('alice@example.com');
-    // alice-laptop starts from main too, so it also creates the label file.
-    labelWithCli(ALICE_LAPTOP);
-    commit('alice labels on her laptop');
+    // Each branch starts from main, where there is no label file yet: all three create it (add/add).
+    await labelOnBranch('alice', 'alice@example.com', ALICE, ['s7', 'neg']);
+    await labelOnBranch('bob', 'bob@example.com', BOB, ['s8', 'pos']);
+    await labelOnBranch('alice-laptop', 'alice@example.com', ALICE_LAPTOP);
 
     ok(root, 'checkout', '-q', 'main');
     as('lead@example.com');
@@ -201,7 +196,7 @@ describe('git merges of label files (real git, two annotators, three branches)',
     ok(root, 'add', '-A');
     const refused = spawnSync('git', ['-c', 'commit.gpgsign=false', 'commit', '-q', '-m', 'broken'], { cwd: root, encoding: 'utf8' });
     assert.notEqual(refused.status, 0, 'the hook refuses the commit');
-    assert.match(refused.stdout + refused.stderr, /data\/reviews\.labels\.jsonl:2: error: git conflict marker/, "git shows the hook's output");
+    assert.match(refused.stdout + refused.stderr, /data\/reviews\.labels\.jsonl:2: error: Unresolved git merge conflict marker/, "git shows the hook's output");
     fs.writeFileSync(labelFile(), fs.readFileSync(labelFile(), 'utf8').replace('<<<<<<< HEAD\n', ''));
     ok(root, 'add', '-A');
     const accepted = spawnSync('git', ['-c', 'commit.gpgsign=false', 'commit', '-q', '-m', 'fixed'], { cwd: root, encoding: 'utf8' });

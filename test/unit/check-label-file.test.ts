@@ -41,7 +41,7 @@ describe('check: label files', () => {
     const problems = checkLabelFile(text, ctx);
     assert.ok(problems.every((p) => p.severity === 'error'));
     assert.match(problems.find((p) => p.code === 'unknown-label')!.message, /'neutral' not in the task's labels \(pos, neg\)/);
-    assert.match(formatProblem(problems[0]!), /^d\.labels\.jsonl:2: error: git conflict marker/);
+    assert.match(formatProblem(problems[0]!), /^d\.labels\.jsonl:2: error: Unresolved git merge conflict marker: .* run `loopmark init`/);
     assert.equal(failing(problems, false), true);
   });
 

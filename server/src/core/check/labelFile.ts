@@ -1,9 +1,9 @@
 // `loopmark check` on a label file: every line parses as a label record, names labels of the task and
 // samples of the dataset, and the file is canonical. Two decisions with the same key (what a union
 // merge of two branches leaves when both decided the same sample) are reported with the one that counts.
-import { canonicalLabelText, labelKey, supersedes, serializeLabel, toLabelRecord } from '../labels';
+import { canonicalLabelText, labelKey, labelLines, supersedes, serializeLabel, toLabelRecord } from '../labels';
 import { describeLabels, recordLabels } from '../labelSets';
-import { isBlank, jsonErrorPosition, splitLines } from '../jsonl';
+import { isBlank, splitLines } from '../jsonl';
 import type { LabelRecord } from '../types';
 import type { CheckProblem } from './problem';
 
@@ -17,12 +17,11 @@ export interface LabelFileContext {
   hasSample?: (id: string) => boolean;
 }
 
-const MARKER = /^(<<<<<<<|=======|>>>>>>>|\|\|\|\|\|\|\|)/;
-
 /** Why the text is not canonical, at the first line where it departs, or undefined when it is. */
-function firstDeparture(text: string, lines: readonly string[], records: readonly LabelRecord[], file: string): CheckProblem | undefined {
+function firstDeparture(text: string, records: readonly LabelRecord[], file: string): CheckProblem | undefined {
   const canonical = canonicalLabelText(records);
   if (text === canonical) return undefined;
+  const lines = splitLines(text);
   const fix = 'Loopmark rewrites it on its next write, or run `loopmark check --fix`';
   const at = (line: number, message: string): CheckProblem => ({ file, line, severity: 'warning', code: 'not-canonical', message: `${message}; ${fix}` });
   if (text.charCodeAt(0) === 0xfeff) return at(0, 'starts with a byte order mark');
@@ -43,35 +42,18 @@ export function checkLabelFile(text: string, context: LabelFileContext): CheckPr
   const { file } = context;
   const problems: CheckProblem[] = [];
   const problem = (line: number, severity: CheckProblem['severity'], code: CheckProblem['code'], message: string) => problems.push({ file, line, severity, code, message });
-  const lines = splitLines(text);
   const known = context.labels ? new Set(context.labels) : undefined;
   const byKey = new Map<string, { line: number; record: LabelRecord; decision: string }>();
-  const records: LabelRecord[] = [];
   let unparseable = false;
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (isBlank(line)) continue;
-    if (MARKER.test(line)) {
-      problem(i, 'error', 'conflict-marker', 'git conflict marker left from a merge: keep the lines of both sides, delete the markers (and run `loopmark init` so the next merge needs none)');
+  for (const item of labelLines(text)) {
+    const i = item.line;
+    if ('problem' in item) {
+      const hint = item.kind === 'conflict-marker' ? ' (then run `loopmark init` and commit .gitattributes: the next merge needs no markers)' : '';
+      problem(i, 'error', item.kind, `${item.problem.message}${item.problem.start === undefined ? '' : ` (column ${item.problem.start + 1})`}${hint}`);
       unparseable = true;
       continue;
     }
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch (error) {
-      const at = jsonErrorPosition(error);
-      problem(i, 'error', 'invalid-json', `not valid JSON${at === undefined ? '' : ` at column ${at + 1}`}: ${(error as Error).message}`);
-      unparseable = true;
-      continue;
-    }
-    const record = toLabelRecord(value);
-    if (typeof record === 'string') {
-      problem(i, 'error', 'invalid-record', `not a label record: ${record}`);
-      unparseable = true;
-      continue;
-    }
-    records.push(record);
+    const { record } = item;
     if (Number.isNaN(Date.parse(record.time))) problem(i, 'error', 'invalid-time', `"time" ${JSON.stringify(record.time)} is not an ISO 8601 date: two decisions of the same annotator on the same sample cannot be ordered`);
     if (context.multiLabel === false && record.labels) problem(i, 'error', 'invalid-record', `a set of labels (${describeLabels(record)}) in a single-label task: use "label"`);
     if (known && record.answer !== 'ignore') {
@@ -97,7 +79,7 @@ export function checkLabelFile(text: string, context: LabelFileContext): CheckPr
   }
   if (!unparseable) {
     const latest = [...byKey.values()].map((v) => v.record);
-    const departure = firstDeparture(text, lines, latest, file);
+    const departure = firstDeparture(text, latest, file);
     if (departure) problems.push(departure);
   }
   return problems.sort((a, b) => a.line - b.line);
