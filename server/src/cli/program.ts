@@ -7,6 +7,7 @@ import { datasetStats, formatStats } from '../core/stats';
 import { registerLabelCommand } from './label';
 import { registerModelCommands } from './model';
 import { projectFor } from './root';
+import { registerTeamCommands } from './team';
 
 /** Names the first bad lines of a dataset on stderr, as `file:line: message`. */
 function reportBadLines(project: Project, file: string, shown: string, max = 20): void {
@@ -71,5 +72,6 @@ export function buildCli(): Command {
 
   registerLabelCommand(program);
   registerModelCommands(program, projectFor);
+  registerTeamCommands(program);
   return program;
 }

@@ -99,24 +99,41 @@ export function toLabelRecord(value: unknown): LabelRecord | string {
   return record;
 }
 
+function timeOf(record: LabelRecord): number {
+  const t = Date.parse(record.time);
+  return Number.isNaN(t) ? Number.NEGATIVE_INFINITY : t;
+}
+
+/**
+ * Which of two decisions with the same key counts: the one taken last (its `time`), whatever their
+ * order in the file, because after a git union merge the file order says only which branch was merged
+ * into which. At the same millisecond (or two unparseable times) the later line wins, as an append does.
+ */
+export function supersedes(later: LabelRecord, earlier: LabelRecord): boolean {
+  return timeOf(later) >= timeOf(earlier);
+}
+
 export interface ParsedLabels {
-  /** The latest record per key, in file order. */
+  /** The decision that counts per key (see `supersedes`), in file order of its line. */
   records: Map<string, LabelRecord>;
   problems: LineProblem[];
   /** True when the text is exactly the canonical text of its records. */
   canonical: boolean;
 }
 
-/** Parses a label file. Bad lines become problems with their line number; good lines still load. */
-export function parseLabels(text: string): ParsedLabels {
-  const records = new Map<string, LabelRecord>();
-  const problems: LineProblem[] = [];
+/** A line of a label file: its record, or what is wrong with it (`kind` says which check failed). */
+export type LabelLine =
+  | { line: number; record: LabelRecord }
+  | { line: number; problem: LineProblem; kind: 'conflict-marker' | 'invalid-json' | 'invalid-record' };
+
+/** The non-blank lines of a label file, parsed one by one (parseLabels, and `loopmark check`). */
+export function* labelLines(text: string): Generator<LabelLine> {
   const lines = splitLines(text); // as LSP counts lines, so problems land on the right line; a BOM is dropped
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     if (isBlank(line)) continue;
     if (/^(<<<<<<<|=======|>>>>>>>|\|\|\|\|\|\|\|)/.test(line)) {
-      problems.push({ line: i, message: 'Unresolved git merge conflict marker: resolve the conflict, keeping one line per sample and annotator' });
+      yield { line: i, kind: 'conflict-marker', problem: { line: i, message: 'Unresolved git merge conflict marker: resolve the conflict, keeping one line per sample and annotator' } };
       continue;
     }
     let value: unknown;
@@ -124,15 +141,28 @@ export function parseLabels(text: string): ParsedLabels {
       value = JSON.parse(line);
     } catch (error) {
       const start = jsonErrorPosition(error);
-      problems.push({ line: i, ...(start === undefined ? {} : { start }), message: `Not valid JSON: ${(error as Error).message}` });
+      yield { line: i, kind: 'invalid-json', problem: { line: i, ...(start === undefined ? {} : { start }), message: `Not valid JSON: ${(error as Error).message}` } };
       continue;
     }
     const record = toLabelRecord(value);
-    if (typeof record === 'string') {
-      problems.push({ line: i, message: `Not a label record: ${record}` });
+    if (typeof record === 'string') yield { line: i, kind: 'invalid-record', problem: { line: i, message: `Not a label record: ${record}` } };
+    else yield { line: i, record };
+  }
+}
+
+/** Parses a label file. Bad lines become problems with their line number; good lines still load. */
+export function parseLabels(text: string): ParsedLabels {
+  const records = new Map<string, LabelRecord>();
+  const problems: LineProblem[] = [];
+  for (const item of labelLines(text)) {
+    if ('problem' in item) {
+      problems.push(item.problem);
       continue;
     }
+    const { record } = item;
     const key = labelKey(record);
+    const previous = records.get(key);
+    if (previous && !supersedes(record, previous)) continue;
     records.delete(key); // keep file order of the latest occurrence
     records.set(key, record);
   }
