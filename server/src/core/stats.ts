@@ -1,4 +1,5 @@
 // Counts of a dataset's samples and labels, for `loopmark stats` and CI.
+import { annotatorProgress, type AnnotatorProgress } from './agreement/progress';
 import { recordLabels } from './labelSets';
 import { toRelative } from './paths';
 import type { Project } from './workspace/project';
@@ -23,6 +24,8 @@ export interface Stats {
   annotators: Record<string, number>;
   /** Sample ids with labels that no record of the dataset has any more (labels kept, reported). */
   orphaned?: number;
+  /** What each annotator has done: labeled (accepted, corrected), skipped. */
+  progress: Record<string, AnnotatorProgress>;
 }
 
 export function datasetStats(project: Project, file: string): Stats {
@@ -40,6 +43,7 @@ export function datasetStats(project: Project, file: string): Stats {
     labels: Object.create(null) as Stats['labels'],
     answers: { accept: 0, reject: 0, ignore: 0 },
     annotators: Object.create(null) as Stats['annotators'],
+    progress: {},
   };
   for (const label of project.effectiveTask(entry).labels) stats.labels[label.name] = { accept: 0, reject: 0, ignore: 0 };
   if (entry.task.multiLabel) stats.emptySets = { accept: 0, reject: 0, ignore: 0 };
@@ -70,6 +74,7 @@ export function datasetStats(project: Project, file: string): Stats {
   }
   const orphaned = project.orphanedLabels(entry).length;
   if (orphaned > 0) stats.orphaned = orphaned;
+  stats.progress = Object.fromEntries(annotatorProgress([...index.all()].flat(), (id) => dataset.firstLineOf(id) !== undefined));
   return stats;
 }
 
@@ -86,6 +91,7 @@ export function formatStats(name: string, s: Stats): string {
     ...rows,
     ...(s.emptySets ? [`  ${'{}'.padEnd(width)}  ${String(s.emptySets.accept).padStart(7)}  ${String(s.emptySets.reject).padStart(7)}  ${String(s.emptySets.ignore).padStart(7)}  (empty set: none of the labels)`] : []),
     `  ${(s.emptySets ? 'decisions' : 'total').padEnd(width)}  ${String(s.answers.accept).padStart(7)}  ${String(s.answers.reject).padStart(7)}  ${String(s.answers.ignore).padStart(7)}`,
+    ...Object.entries(s.progress).map(([who, p]) => `  annotator ${who}: labeled ${p.labeled} (accepted ${p.accepted}, corrected ${p.corrected}), skipped ${p.skipped}`),
     '',
   ].join('\n');
 }
