@@ -51,7 +51,8 @@ function readDocument(stem: string, text: string, ann: string, annotator: string
     const t = /^(T\d+)\t(\S+) ([\d ;]+)\t?(.*)$/.exec(line);
     if (!t) {
       lines.push({ verbatim: line });
-      if (line.trim() !== '') unsupported.add(`brat ${/^[A-Z*#]/.test(line) ? `${line[0]} lines` : 'lines of unknown kind'} (kept verbatim, not editable in Loopmark)`);
+      if (/^([RENAM]\d+|\*|#\d*)\t/.test(line)) unsupported.add(`brat ${line[0]} lines (kept verbatim, not editable in Loopmark)`);
+      else if (line.trim() !== '') problems.push({ file, line: i + 1, message: `not a brat annotation (T, R, E, N, A, M, * or # line): kept verbatim` });
       return;
     }
     const [, id, label, ranges, covered] = t;

@@ -132,7 +132,13 @@ function reader(options: ReadOptions = {}): IncrementalReader {
     const token = parts[0]!;
     if (/\s/.test(token)) problems.push({ line: number, message: 'the token contains a space: it is split in two on export' });
     tokens.push(token);
-    tags.push(parts[parts.length - 1]!);
+    let tag = parts[parts.length - 1]!;
+    // A bare label is an IO tag only when it looks like one (PER, LOC, MISC): random text is not a tag.
+    if (!/^(O|[BIELSU][-_]\S+|[A-Z][A-Z0-9_.]*)$/.test(tag)) {
+      problems.push({ line: number, message: `"${tag.slice(0, 30)}" is not a tag (O, B-TYPE, I-TYPE, L-, U-, E-, S-): read as O` });
+      tag = 'O';
+    }
+    tags.push(tag);
     const middle = parts.slice(1, -1);
     if (middle.length > 0) hasColumns = true;
     columns.push(middle);

@@ -127,6 +127,8 @@ export const doccano: Codec = {
   detect(sample) {
     const records = sampleRecords(sample);
     if (records.length === 0) return 0;
+    // doccano writes `label` as a list, even empty: a scalar label is another format (Hugging Face).
+    if (records.some((r) => (r['label'] !== undefined && !Array.isArray(r['label'])) || (r['labels'] !== undefined && !Array.isArray(r['labels'])))) return 0;
     const hits = records.filter((r) => {
       if (Array.isArray(r['entities']) && (r['entities'] as unknown[]).every((e) => isObject(e) && 'start_offset' in e)) return true;
       const label = r['label'] ?? r['labels'];

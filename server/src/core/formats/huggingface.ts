@@ -94,7 +94,7 @@ export const huggingface: Codec = {
   description: 'Hugging Face datasets JSONL (a text column and a label column, --text-field/--label-field)',
   detect(sample) {
     const records = sampleRecords(sample);
-    const hits = records.filter((r) => typeof r['text'] === 'string' && ['string', 'number'].includes(typeof r['label'])).length;
+    const hits = records.filter((r) => typeof r['text'] === 'string' && (['string', 'number'].includes(typeof r['label']) || Array.isArray(r['label']))).length;
     return hits === 0 ? 0 : 0.3 + 0.2 * (hits / records.length);
   },
   read: (input, _fileName, options) => (typeof input === 'string' ? readRecords(NAME, fromRecord, input, options) : { documents: [], problems: [{ line: 0, message: 'Hugging Face JSONL reads one file' }], unsupported: [] }),

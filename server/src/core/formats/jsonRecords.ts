@@ -18,6 +18,7 @@ export class JsonRecordStream {
   private elementLine = 0;
   private line = 1;
   private closed = false;
+  private inElement = false;
   private head = '';
 
   constructor(
@@ -57,7 +58,7 @@ export class JsonRecordStream {
   }
 
   private scan(chunk: string): void {
-    let from = -1; // start in `chunk` of the part of the current element
+    let from = this.inElement ? 0 : -1; // start in `chunk` of the part of the current element
     for (let i = 0; i < chunk.length; i++) {
       const c = chunk.charCodeAt(i);
       if (c === 10) this.line++;
@@ -111,11 +112,13 @@ export class JsonRecordStream {
 
   private startElement(i: number): number {
     this.element = [];
+    this.inElement = true;
     this.elementLine = this.line;
     return i;
   }
 
   private finishElement(): void {
+    this.inElement = false;
     const text = this.element.join('');
     this.element = [];
     if (text.trim() === '') return;
@@ -138,13 +141,32 @@ export function isStringList(value: unknown): value is string[] {
   return Array.isArray(value) && value.every((v) => typeof v === 'string');
 }
 
-/** The head of a sample as JSON records (for `detect`): the first few records that parse. */
+/**
+ * The head of a sample as JSON records (for `detect`): the first few complete records. Only lines
+ * that start like an object are parsed: a detector runs on the head of every file, and JSON.parse
+ * throwing on each of 4,000 CoNLL lines took 1.2 s for the WNUT file.
+ */
 export function sampleRecords(sample: string, max = 5): Record<string, unknown>[] {
   const found: Record<string, unknown>[] = [];
-  const stream = new JsonRecordStream((value) => {
-    if (found.length < max && isObject(value)) found.push(value);
-  }, []);
-  // The sample's last line or element may be cut: only complete ones are seen.
-  stream.push(sample);
+  const head = sample.charCodeAt(0) === 0xfeff ? sample.slice(1) : sample;
+  if (/^\s*\[/.test(head)) {
+    const stream = new JsonRecordStream((value) => {
+      if (found.length < max && isObject(value)) found.push(value);
+    }, []);
+    stream.push(head); // the last element may be cut: only complete ones are seen
+    return found;
+  }
+  let tried = 0;
+  for (const line of head.split('\n')) {
+    if (found.length >= max || tried >= 2 * max) break;
+    if (!/^\s*\{/.test(line)) continue;
+    tried++;
+    try {
+      const value = JSON.parse(line) as unknown;
+      if (isObject(value)) found.push(value);
+    } catch {
+      // a cut last line, or not JSON
+    }
+  }
   return found;
 }
