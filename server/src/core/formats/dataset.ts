@@ -26,6 +26,13 @@ export interface InterchangeInfo {
   predictions?: ModelPrediction[];
   /** Source fields whose names Loopmark reserves (a source `prediction`, `spans`...). */
   fields?: Record<string, unknown>;
+  /** The source had no id: `id` is the text's hash, not written back on export. */
+  idFromText?: boolean;
+  /**
+   * Spans the label file cannot hold: a second span of one annotator on the same range (brat's
+   * event triggers of two types on one word). Kept here so that an export gives them back.
+   */
+  moreSpans?: { annotator: string; answer: Answer; spans: Span[] }[];
 }
 
 export interface DatasetImport {
@@ -93,8 +100,8 @@ function annotationAsPrediction(a: Annotation): ModelPrediction {
   return p;
 }
 
-/** The label records of one annotation. */
-function labelRecords(id: string, a: Annotation, time: string, unsupported: UnsupportedCounter): LabelRecord[] {
+/** The label records of one annotation; spans on a range already taken go to `overflow`. */
+function labelRecords(id: string, a: Annotation, time: string, overflow: Span[]): LabelRecord[] {
   const base = { id, answer: a.answer, annotator: a.annotator, time: a.time ?? time, source: 'manual' as const };
   const out: LabelRecord[] = [];
   if (a.labels) out.push({ ...base, labels: [...a.labels] });
@@ -103,7 +110,7 @@ function labelRecords(id: string, a: Annotation, time: string, unsupported: Unsu
   for (const s of a.spans ?? []) {
     const key = `${s.start}:${s.end}`;
     if (seen.has(key)) {
-      unsupported.add('spans on the same range twice for one annotator (the label file keeps one decision per range: the last)');
+      overflow.push(s);
       continue;
     }
     seen.add(key);
@@ -128,7 +135,8 @@ export class DatasetBuilder {
 
   add(doc: InterchangeDocument): void {
     const options = this.options;
-    let { id } = sampleId(doc.id, doc.text);
+    const given = sampleId(doc.id, doc.text);
+    let id = given.id;
     const textHash = hash53(doc.text);
     const seen = this.textOf.get(id);
     if (seen !== undefined && seen !== textHash) {
@@ -139,6 +147,18 @@ export class DatasetBuilder {
     }
     const predictions = [...doc.predictions];
     if (options.as === 'predictions') predictions.push(...doc.labels.map(annotationAsPrediction));
+    const decisions: LabelRecord[] = [];
+    const moreSpans: NonNullable<InterchangeInfo['moreSpans']> = [];
+    if (options.as !== 'predictions') {
+      for (const a of doc.labels) {
+        const overflow: Span[] = [];
+        decisions.push(...labelRecords(id, a, options.time, overflow));
+        if (overflow.length > 0) {
+          moreSpans.push({ annotator: a.annotator, answer: a.answer, spans: overflow });
+          this.unsupported.add('spans on a range one annotator already labeled (the label file holds one decision per range: kept in the record\'s "interchange")', overflow.length);
+        }
+      }
+    }
     if (!this.textOf.has(id)) {
       const record: Record<string, unknown> = { id, text: doc.text };
       const reserved: Record<string, unknown> = {};
@@ -153,15 +173,16 @@ export class DatasetBuilder {
       if (Object.keys(doc.extra).length > 0) info.extra = doc.extra;
       if (JSON.stringify(predictionsFromSimple({ ...simple })) !== JSON.stringify(predictions)) info.predictions = predictions;
       if (Object.keys(reserved).length > 0) info.fields = reserved;
+      if (given.fromText) info.idFromText = true;
+      if (moreSpans.length > 0) info.moreSpans = moreSpans;
       record['interchange'] = info;
       this.textOf.set(id, textHash);
       this.lines.push(JSON.stringify(record));
     } else if (predictions.length > 0 && options.as === 'predictions') {
       this.unsupported.add('predictions of a sample already read (one set of predictions per sample: the first kept)');
     }
-    if (options.as === 'predictions') return;
-    for (const a of doc.labels) {
-      for (const r of labelRecords(id, a, options.time, this.unsupported)) {
+    for (const r of decisions) {
+      {
         const key = labelKey(r);
         const before = this.labels.get(key);
         if (before && JSON.stringify(before) !== JSON.stringify(r)) {
@@ -198,10 +219,10 @@ export function fromDataset(records: Iterable<Record<string, unknown>>, labelRec
     for (const [k, v] of Object.entries(record)) if (!RESERVED.includes(k)) fields[k] = v;
     Object.assign(fields, info.fields ?? {});
     const doc: InterchangeDocument = {
-      id,
+      ...(info.idFromText && id === sampleId(undefined, text).id ? {} : { id }),
       text,
       fields,
-      labels: annotationsOf(byId.get(id) ?? [], info.kind ?? 'classify'),
+      labels: annotationsOf(byId.get(id) ?? [], info.kind ?? 'classify', info.moreSpans ?? []),
       predictions: info.predictions ?? predictionsFromSimple(record),
       extra: info.extra ?? {},
     };
@@ -210,7 +231,7 @@ export function fromDataset(records: Iterable<Record<string, unknown>>, labelRec
   return documents;
 }
 
-function annotationsOf(records: readonly LabelRecord[], kind: 'spans' | 'classify'): Annotation[] {
+function annotationsOf(records: readonly LabelRecord[], kind: 'spans' | 'classify', moreSpans: NonNullable<InterchangeInfo['moreSpans']>): Annotation[] {
   const groups = new Map<string, { annotator: string; answer: Answer; time: string; spans: Span[]; label?: string; labels?: string[] }>();
   for (const r of records) {
     const key = `${r.annotator}\u0000${r.answer}`;
@@ -221,6 +242,11 @@ function annotationsOf(records: readonly LabelRecord[], kind: 'spans' | 'classif
     else if (r.target) continue; // turns: not a peer format's notion yet
     else if (r.labels) g.labels = r.labels;
     else if (r.label !== undefined) g.label = r.label;
+  }
+  for (const more of moreSpans) {
+    // Only beside a decision on the same range that is still in the label file: a span removed there stays removed.
+    const g = groups.get(`${more.annotator}\u0000${more.answer}`);
+    if (g) for (const s of more.spans) if (g.spans.some((t) => t.start === s.start && t.end === s.end)) g.spans.push({ ...s });
   }
   const out: Annotation[] = [];
   for (const g of groups.values()) {

@@ -117,8 +117,8 @@ function writeSpans(spans: readonly Span[], doc: InterchangeDocument, extras: Sp
   const tokens = Array.isArray(doc.fields['tokens']) ? (doc.fields['tokens'] as unknown[]).filter(isObject) : [];
   return spans.map((span) => {
     const out: Record<string, unknown> = { start: span.start, end: span.end };
-    if (span.text !== undefined) out['text'] = span.text;
     const kept = extras?.[spanKey(span)];
+    if (span.text !== undefined && !kept) out['text'] = span.text;
     if (kept) Object.assign(out, kept);
     else if (tokens.length > 0) {
       // A span made in Loopmark: Prodigy's token indices, from the task's tokens.
