@@ -59,6 +59,7 @@ export class JsonRecordStream {
 
   private scan(chunk: string): void {
     let from = this.inElement ? 0 : -1; // start in `chunk` of the part of the current element
+    let slash = -2; // the next backslash at or after the scan position (-1: none left in the chunk)
     for (let i = 0; i < chunk.length; i++) {
       const c = chunk.charCodeAt(i);
       if (c === 10) this.line++;
@@ -72,9 +73,22 @@ export class JsonRecordStream {
       }
       if (this.depth < 0) continue;
       if (this.inString) {
-        if (this.escaped) this.escaped = false;
-        else if (c === 92) this.escaped = true;
-        else if (c === 34) this.inString = false;
+        if (this.escaped) {
+          this.escaped = false;
+          continue;
+        }
+        // Most of an export is inside strings: jump to the next quote or backslash (JSON strings hold
+        // no raw newline, so no line is skipped). Char by char, the scan took 3 times JSON.parse's time.
+        const quote = chunk.indexOf('"', i);
+        if (slash !== -1 && slash < i) slash = chunk.indexOf('\\', i); // searched again only once passed
+        const next = quote < 0 ? slash : slash < 0 ? quote : Math.min(quote, slash);
+        if (next < 0) {
+          i = chunk.length;
+          break;
+        }
+        i = next;
+        if (chunk.charCodeAt(i) === 92) this.escaped = true;
+        else this.inString = false;
         continue;
       }
       if (c === 34) {

@@ -72,7 +72,9 @@ export interface Unsupported {
 }
 
 export function newDocument(text: string, id?: string): InterchangeDocument {
-  return { ...(id === undefined ? {} : { id }), text, fields: {}, labels: [], predictions: [], extra: {} };
+  const doc: InterchangeDocument = { text, fields: {}, labels: [], predictions: [], extra: {} };
+  if (id !== undefined) doc.id = id;
+  return doc;
 }
 
 /** Counts things a format could not express, so they are reported as one line each. */
