@@ -10,7 +10,7 @@ import { readId, writeId } from './ids';
 import { isObject, isStringList, sampleRecords } from './jsonRecords';
 import { newDocument, UnsupportedCounter, type Annotation, type InterchangeDocument, type ModelPrediction, type ScoredSpan } from './model';
 import { codePointLength } from './offsets';
-import { defaultAnnotator, jsonLines, type FromRecord, readRecords, recordReader, type RecordContext } from './recordCodec';
+import { defaultAnnotator, jsonLines, jsonRecordCodec, otherFields, type FromRecord, type RecordContext } from './recordCodec';
 
 const NAME = 'argilla';
 
@@ -90,8 +90,7 @@ function fromV1(record: Record<string, unknown>, ctx: RecordContext): Interchang
       if (scored[0]) doc.predictions.push({ label: scored[0].label, score: scored[0].score, ...agent });
     }
   }
-  const known = ['text', 'inputs', 'id', 'annotation', 'annotation_agent', 'prediction', 'prediction_agent'];
-  for (const [k, v] of Object.entries(record)) if (!known.includes(k)) doc.fields[k] = v;
+  doc.fields = otherFields(record, ['text', 'inputs', 'id', 'annotation', 'annotation_agent', 'prediction', 'prediction_agent']);
   ctx.unsupported.add('Argilla v1 records (written back as v2 records)');
   doc.extra[NAME] = { textField: 'text', question: 'label' } satisfies ArgillaExtra;
   return doc;
@@ -115,8 +114,7 @@ const fromRecord: FromRecord = (record, ctx) => {
   const extra: ArgillaExtra = { textField, question };
   if (numeric) extra.numericId = true;
   for (const [k, v] of Object.entries(fields)) if (k !== textField) doc.fields[k] = v;
-  const rest: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(record)) if (!['id', 'fields', 'suggestions', 'responses'].includes(k)) rest[k] = v;
+  const rest = otherFields(record, ['id', 'fields', 'suggestions', 'responses']);
   if (Object.keys(rest).length > 0) extra.record = rest;
   const suggestion = suggestions[question];
   if (isObject(suggestion)) {
@@ -127,8 +125,7 @@ const fromRecord: FromRecord = (record, ctx) => {
       else if (Array.isArray(suggestion['score']) && decision.spans) decision.spans.forEach((s, i) => ((s as ScoredSpan).score = (suggestion['score'] as number[])[i]));
       if (typeof suggestion['agent'] === 'string') prediction.agent = suggestion['agent'];
       doc.predictions.push(prediction);
-      const srest: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(suggestion)) if (!['value', 'score', 'agent'].includes(k)) srest[k] = v;
+      const srest = otherFields(suggestion, ['value', 'score', 'agent']);
       if (Object.keys(srest).length > 0) extra.suggestionRest = srest;
     }
   }
@@ -195,16 +192,15 @@ function write(documents: readonly InterchangeDocument[]) {
   return { text: jsonLines(out), unsupported: unsupported.list() };
 }
 
-export const argilla: Codec = {
+export const argilla: Codec = jsonRecordCodec({
   name: NAME,
   description: 'Argilla records (fields, suggestions with score and agent, responses per user)',
+  fromRecord,
+  write,
   detect(sample) {
     const records = sampleRecords(sample);
     const v2 = records.filter((r) => isObject(r['fields']) && (isObject(r['suggestions']) || isObject(r['responses']) || '_server_id' in r)).length;
     const v1 = records.filter((r) => ('annotation_agent' in r || 'prediction_agent' in r || isObject(r['inputs']))).length;
     return v2 > 0 ? 0.7 + 0.29 * (v2 / records.length) : v1 > 0 ? 0.6 : 0;
   },
-  read: (input, _fileName, options) => (typeof input === 'string' ? readRecords(NAME, fromRecord, input, options) : { documents: [], problems: [{ line: 0, message: 'Argilla reads one file' }], unsupported: [] }),
-  reader: (_fileName, options) => recordReader(NAME, fromRecord, options),
-  write,
-};
+});

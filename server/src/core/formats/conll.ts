@@ -5,7 +5,7 @@
 // detected per sentence and written back the same way, so tokens and tags round-trip. A sentence is
 // one document: its text is the tokens joined by single spaces, spans in code points over it.
 import { readAll, type Codec, type IncrementalReader, type ReadOptions } from './codec';
-import { LineSplitter } from './lines';
+import { lineReader } from './lines';
 import { newDocument, UnsupportedCounter, type FormatProblem, type InterchangeDocument, type Span } from './model';
 import { codePointLength, OffsetMap } from './offsets';
 import { defaultAnnotator } from './recordCodec';
@@ -79,10 +79,8 @@ export function chunksToTags(length: number, chunks: readonly { start: number; e
 }
 
 function reader(options: ReadOptions = {}): IncrementalReader {
-  const lines = new LineSplitter();
   const problems: FormatProblem[] = [];
   const unsupported = new UnsupportedCounter();
-  let out: InterchangeDocument[] = [];
   let tokens: string[] = [];
   let tags: string[] = [];
   let columns: string[][] = [];
@@ -91,7 +89,7 @@ function reader(options: ReadOptions = {}): IncrementalReader {
   let before: string[] = [];
   let sentence = 0;
   const annotator = defaultAnnotator(NAME, options);
-  const flush = () => {
+  const flush = (emit: (doc: InterchangeDocument) => void) => {
     if (tokens.length === 0) return;
     sentence++;
     const text = tokens.join(' ');
@@ -108,17 +106,17 @@ function reader(options: ReadOptions = {}): IncrementalReader {
     if (hasColumns) extra.columns = columns;
     if (before.length > 0) extra.before = before;
     doc.extra[NAME] = extra;
-    out.push(doc);
+    emit(doc);
     tokens = [];
     tags = [];
     columns = [];
     hasColumns = false;
     before = [];
   };
-  const onLine = (line: string, number: number) => {
-    if (line.trim() === '') return flush();
+  const onLine = (line: string, number: number, emit: (doc: InterchangeDocument) => void) => {
+    if (line.trim() === '') return flush(emit);
     if (line.startsWith('-DOCSTART-')) {
-      flush();
+      flush(emit);
       before.push(line);
       return;
     }
@@ -143,21 +141,14 @@ function reader(options: ReadOptions = {}): IncrementalReader {
     if (middle.length > 0) hasColumns = true;
     columns.push(middle);
   };
-  const take = () => {
-    const done = out;
-    out = [];
-    return done;
-  };
-  return {
-    push: (chunk) => (lines.push(chunk, onLine), take()),
-    end: () => {
-      lines.end(onLine);
-      flush();
+  return lineReader(
+    onLine,
+    (emit) => {
+      flush(emit);
       if (before.length > 0) problems.push({ line: 0, message: `${before.length} -DOCSTART- line(s) at the end of the file have no sentence after them: dropped` });
-      return take();
     },
-    summary: () => ({ problems: [...problems], unsupported: unsupported.list() }),
-  };
+    () => ({ problems: [...problems], unsupported: unsupported.list() }),
+  );
 }
 
 /** Tokens of a text with their code point ranges: whitespace-separated words, cut again at span edges. */

@@ -3,12 +3,12 @@
 // [{id, start_offset, end_offset, label}] with `relations` [{from_id, to_id, type}]; seq2seq
 // `label` [output texts]. Offsets count code points (doccano's backend is Python; doccano PR #99
 // moved the offsets off JavaScript's UTF-16 lengths).
-import type { Codec, ReadOptions } from './codec';
+import type { Codec } from './codec';
 import { readId, writeId } from './ids';
 import { isObject, isStringList, sampleRecords } from './jsonRecords';
 import { newDocument, UnsupportedCounter, type Annotation, type InterchangeDocument, type Span } from './model';
 import { codePointLength } from './offsets';
-import { defaultAnnotator, jsonLines, otherFields, readRecords, recordReader, type FromRecord } from './recordCodec';
+import { defaultAnnotator, jsonLines, jsonRecordCodec, otherFields, type FromRecord } from './recordCodec';
 import { spanKey } from './spanExtras';
 
 const NAME = 'doccano';
@@ -121,9 +121,11 @@ function write(documents: readonly InterchangeDocument[]) {
   return { text: jsonLines(out), unsupported: unsupported.list() };
 }
 
-export const doccano: Codec = {
+export const doccano: Codec = jsonRecordCodec({
   name: NAME,
   description: 'doccano JSONL (classification, sequence labeling, relations, seq2seq)',
+  fromRecord,
+  write,
   detect(sample) {
     const records = sampleRecords(sample);
     if (records.length === 0) return 0;
@@ -136,9 +138,5 @@ export const doccano: Codec = {
     }).length;
     return hits > 0 ? 0.5 + 0.4 * (hits / records.length) : 0;
   },
-  read: (input, _fileName, options?: ReadOptions) =>
-    typeof input === 'string' ? readRecords(NAME, fromRecord, input, options) : { documents: [], problems: [{ line: 0, message: 'doccano reads one JSONL file' }], unsupported: [] },
-  reader: (_fileName, options) => recordReader(NAME, fromRecord, options),
-  write,
-};
+});
 

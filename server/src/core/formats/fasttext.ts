@@ -2,7 +2,7 @@
 // `__label__name` words, then the text. A line with labels but no text is reported.
 import type { Codec, IncrementalReader, ReadOptions } from './codec';
 import { readAll } from './codec';
-import { LineSplitter } from './lines';
+import { lineReader } from './lines';
 import { newDocument, UnsupportedCounter, type FormatProblem, type InterchangeDocument } from './model';
 import { defaultAnnotator } from './recordCodec';
 
@@ -10,37 +10,29 @@ const NAME = 'fasttext';
 const PREFIX = '__label__';
 
 function reader(options: ReadOptions = {}): IncrementalReader {
-  const lines = new LineSplitter();
   const problems: FormatProblem[] = [];
-  let out: InterchangeDocument[] = [];
-  const onLine = (line: string, number: number) => {
-    if (line.trim() === '') return;
-    const words = line.split(' ');
-    const labels: string[] = [];
-    let i = 0;
-    while (i < words.length && words[i]!.startsWith(PREFIX)) labels.push(words[i++]!.slice(PREFIX.length));
-    const text = words.slice(i).join(' ');
-    if (text.trim() === '') {
-      problems.push({ line: number, message: 'the line has labels but no text: skipped' });
-      return;
-    }
-    const doc = newDocument(text);
-    if (labels.length > 0) {
-      const annotator = defaultAnnotator(NAME, options);
-      doc.labels.push(labels.length === 1 ? { annotator, label: labels[0]!, answer: 'accept' } : { annotator, labels, answer: 'accept' });
-    }
-    out.push(doc);
-  };
-  const take = () => {
-    const done = out;
-    out = [];
-    return done;
-  };
-  return {
-    push: (chunk) => (lines.push(chunk, onLine), take()),
-    end: () => (lines.end(onLine), take()),
-    summary: () => ({ problems: [...problems], unsupported: [] }),
-  };
+  return lineReader(
+    (line, number, emit) => {
+      if (line.trim() === '') return;
+      const words = line.split(' ');
+      const labels: string[] = [];
+      let i = 0;
+      while (i < words.length && words[i]!.startsWith(PREFIX)) labels.push(words[i++]!.slice(PREFIX.length));
+      const text = words.slice(i).join(' ');
+      if (text.trim() === '') {
+        problems.push({ line: number, message: 'the line has labels but no text: skipped' });
+        return;
+      }
+      const doc = newDocument(text);
+      if (labels.length > 0) {
+        const annotator = defaultAnnotator(NAME, options);
+        doc.labels.push(labels.length === 1 ? { annotator, label: labels[0]!, answer: 'accept' } : { annotator, labels, answer: 'accept' });
+      }
+      emit(doc);
+    },
+    () => undefined,
+    () => ({ problems: [...problems], unsupported: [] }),
+  );
 }
 
 function write(documents: readonly InterchangeDocument[]) {

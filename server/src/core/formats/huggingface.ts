@@ -5,7 +5,7 @@
 import type { Codec } from './codec';
 import { sampleRecords } from './jsonRecords';
 import { newDocument, UnsupportedCounter, type Annotation, type InterchangeDocument } from './model';
-import { defaultAnnotator, jsonLines, otherFields, readRecords, recordReader, type FromRecord } from './recordCodec';
+import { defaultAnnotator, jsonLines, jsonRecordCodec, otherFields, type FromRecord } from './recordCodec';
 
 const NAME = 'huggingface';
 
@@ -89,15 +89,14 @@ function write(documents: readonly InterchangeDocument[]) {
   return { text: jsonLines(out), unsupported: unsupported.list() };
 }
 
-export const huggingface: Codec = {
+export const huggingface: Codec = jsonRecordCodec({
   name: NAME,
   description: 'Hugging Face datasets JSONL (a text column and a label column, --text-field/--label-field)',
+  fromRecord,
+  write,
   detect(sample) {
     const records = sampleRecords(sample);
     const hits = records.filter((r) => typeof r['text'] === 'string' && (['string', 'number'].includes(typeof r['label']) || Array.isArray(r['label']))).length;
     return hits === 0 ? 0 : 0.3 + 0.2 * (hits / records.length);
   },
-  read: (input, _fileName, options) => (typeof input === 'string' ? readRecords(NAME, fromRecord, input, options) : { documents: [], problems: [{ line: 0, message: 'Hugging Face JSONL reads one file' }], unsupported: [] }),
-  reader: (_fileName, options) => recordReader(NAME, fromRecord, options),
-  write,
-};
+});

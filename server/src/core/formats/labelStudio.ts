@@ -12,7 +12,7 @@ import type { Codec, ReadOptions } from './codec';
 import { isObject, isStringList, sampleRecords } from './jsonRecords';
 import { newDocument, UnsupportedCounter, type Annotation, type InterchangeDocument, type ModelPrediction, type ScoredSpan, type Unsupported } from './model';
 import { OffsetMap } from './offsets';
-import { readRecords, recordReader, type FromRecord, type RecordContext } from './recordCodec';
+import { jsonRecordCodec, otherFields, type FromRecord, type RecordContext } from './recordCodec';
 import { spanKey } from './spanExtras';
 
 const NAME = 'label-studio';
@@ -75,8 +75,7 @@ function readResults(results: unknown, map: OffsetMap, ctx: RecordContext, where
       ctx.unsupported.add('Label Studio results without a value');
       continue;
     }
-    const rest: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(r)) if (!RESULT_KEYS.includes(k)) rest[k] = v;
+    const rest = otherFields(r, RESULT_KEYS);
     const labels = value['labels'];
     if (Number.isInteger(value['start']) && Number.isInteger(value['end']) && isStringList(labels)) {
       let start = value['start'] as number;
@@ -143,8 +142,7 @@ const fromRecord: FromRecord = (task, ctx) => {
   const extra: StudioExtra = { textKey };
   if (typeof id === 'number') extra.numericId = true;
   for (const [k, v] of Object.entries(data)) if (k !== textKey) doc.fields[k] = v;
-  const rest: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(task)) if (!TASK_KEYS.includes(k)) rest[k] = v;
+  const rest = otherFields(task, TASK_KEYS);
   if (Object.keys(rest).length > 0) extra.task = rest;
   const map = new OffsetMap(text);
   // `completions` is the name before Label Studio 1.0.
@@ -161,9 +159,7 @@ const fromRecord: FromRecord = (task, ctx) => {
         const time = a['updated_at'] ?? a['created_at'];
         if (typeof time === 'string') annotation.time = time;
         doc.labels.push(annotation);
-        const annotationRest: Record<string, unknown> = {};
-        for (const [k, v] of Object.entries(a)) if (k !== 'result' && k !== 'was_cancelled') annotationRest[k] = v;
-        extra.annotations!.push({ annotator, rest: annotationRest, results: read.metas, other: read.other });
+        extra.annotations!.push({ annotator, rest: otherFields(a, ['result', 'was_cancelled']), results: read.metas, other: read.other });
       });
     }
   }
@@ -179,9 +175,7 @@ const fromRecord: FromRecord = (task, ctx) => {
         if (typeof p['score'] === 'number') prediction.score = p['score'];
         if (typeof p['model_version'] === 'string') prediction.modelVersion = p['model_version'];
         doc.predictions.push(prediction);
-        const predictionRest: Record<string, unknown> = {};
-        for (const [k, v] of Object.entries(p)) if (!['result', 'score', 'model_version'].includes(k)) predictionRest[k] = v;
-        extra.predictions!.push({ rest: predictionRest, results: read.metas, other: read.other });
+        extra.predictions!.push({ rest: otherFields(p, ['result', 'score', 'model_version']), results: read.metas, other: read.other });
       });
     }
   }
@@ -279,9 +273,11 @@ function writeAll(documents: readonly InterchangeDocument[]): { text: string; un
   return { text, unsupported: unsupported.list() };
 }
 
-export const labelStudio: Codec = {
+export const labelStudio: Codec = jsonRecordCodec({
   name: NAME,
   description: 'Label Studio JSON export (tasks with data, annotations and predictions)',
+  fromRecord,
+  write: writeAll,
   detect(sample) {
     const records = sampleRecords(sample);
     if (records.length === 0) return 0;
@@ -289,9 +285,5 @@ export const labelStudio: Codec = {
     const dataOnly = records.filter((r) => isObject(r['data'])).length;
     return hits > 0 ? 0.6 + 0.39 * (hits / records.length) : dataOnly > 0 ? 0.5 : 0;
   },
-  read: (input, _fileName, options?: ReadOptions) =>
-    typeof input === 'string' ? readRecords(NAME, fromRecord, input, options) : { documents: [], problems: [{ line: 0, message: 'Label Studio reads one JSON file' }], unsupported: [] },
-  reader: (_fileName, options) => recordReader(NAME, fromRecord, options),
-  write: writeAll,
-};
+});
 

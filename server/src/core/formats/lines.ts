@@ -1,5 +1,7 @@
 // Splits text that arrives in chunks into lines, numbered from 1, without holding more than the
 // current line: the base of every incremental reader (CoNLL, JSONL). LF and CRLF both end a line.
+import type { IncrementalReader } from './codec';
+import type { FormatProblem, InterchangeDocument, Unsupported } from './model';
 
 export class LineSplitter {
   private rest = '';
@@ -34,4 +36,36 @@ export class LineSplitter {
       onLine(text, ++this.line);
     }
   }
+}
+
+/**
+ * An incremental reader of a line format (CoNLL, fastText): `onLine` sees each line and emits the
+ * documents it completes; `onEnd` (after the last line) emits what is still open.
+ */
+export function lineReader(
+  onLine: (text: string, line: number, emit: (doc: InterchangeDocument) => void) => void,
+  onEnd: (emit: (doc: InterchangeDocument) => void) => void,
+  summary: () => { problems: FormatProblem[]; unsupported: Unsupported[] },
+): IncrementalReader {
+  const lines = new LineSplitter();
+  let out: InterchangeDocument[] = [];
+  const emit = (doc: InterchangeDocument) => out.push(doc);
+  const handle = (text: string, line: number) => onLine(text, line, emit);
+  const take = () => {
+    const done = out;
+    out = [];
+    return done;
+  };
+  return {
+    push(chunk) {
+      lines.push(chunk, handle);
+      return take();
+    },
+    end() {
+      lines.end(handle);
+      onEnd(emit);
+      return take();
+    },
+    summary,
+  };
 }

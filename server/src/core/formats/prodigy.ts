@@ -3,11 +3,11 @@
 // (option ids) for choice tasks; `answer` accept/reject/ignore; `meta.score` is the model's score of
 // the suggestion; `_annotator_id` names the annotator in multi-user sessions. A patterns file
 // ({"label", "pattern"}) is recognised and reported: it holds rules, not annotated samples.
-import type { Codec, ReadOptions } from './codec';
+import type { Codec } from './codec';
 import { isObject, sampleRecords } from './jsonRecords';
 import { newDocument, UnsupportedCounter, type Annotation, type Answer, type InterchangeDocument, type ModelPrediction, type Span } from './model';
 import { codePointLength } from './offsets';
-import { defaultAnnotator, jsonLines, otherFields, readRecords, recordReader, type FromRecord } from './recordCodec';
+import { defaultAnnotator, jsonLines, jsonRecordCodec, otherFields, type FromRecord } from './recordCodec';
 import { keepSpanExtras, spanKey, type SpanExtras } from './spanExtras';
 
 const NAME = 'prodigy';
@@ -166,9 +166,11 @@ function write(documents: readonly InterchangeDocument[]) {
   return { text: jsonLines(lines), unsupported: unsupported.list() };
 }
 
-export const prodigy: Codec = {
+export const prodigy: Codec = jsonRecordCodec({
   name: NAME,
   description: 'Prodigy JSONL (text, spans, label/accept, answer, _input_hash, meta.score)',
+  fromRecord,
+  write,
   detect(sample, fileName) {
     const records = sampleRecords(sample);
     if (records.length === 0) return 0;
@@ -177,9 +179,5 @@ export const prodigy: Codec = {
     const spansLike = records.filter((r) => typeof r['text'] === 'string' && Array.isArray(r['spans'])).length;
     return spansLike > 0 ? 0.4 + (/\.jsonl$/i.test(fileName) ? 0.05 : 0) : 0;
   },
-  read: (input, _fileName, options?: ReadOptions) =>
-    typeof input === 'string' ? readRecords(NAME, fromRecord, input, options) : { documents: [], problems: [{ line: 0, message: 'Prodigy reads one JSONL file' }], unsupported: [] },
-  reader: (_fileName, options) => recordReader(NAME, fromRecord, options),
-  write,
-};
+});
 

@@ -1,7 +1,7 @@
 // The reading half shared by the formats whose files are JSON records (JSONL or a JSON array):
 // Prodigy, Label Studio, doccano, spaCy, Hugging Face, Argilla. Each gives a function from one
 // record to documents; this turns it into an incremental reader and a whole-file read.
-import { readAll, type IncrementalReader, type ReadOptions, type ReadResult } from './codec';
+import { readAll, type Codec, type IncrementalReader, type ReadOptions, type ReadResult } from './codec';
 import { JsonRecordStream, isObject } from './jsonRecords';
 import { UnsupportedCounter, type FormatProblem, type InterchangeDocument } from './model';
 
@@ -71,4 +71,22 @@ export function jsonLines(values: Iterable<unknown>): string {
 
 export function defaultAnnotator(codec: string, options: ReadOptions): string {
   return options.annotator ?? codec;
+}
+
+/** The answer of a one-file codec given a set of files (brat's input shape). */
+export function oneFileOnly(description: string): ReadResult {
+  return { documents: [], problems: [{ line: 0, message: `${description} is one file, not a folder` }], unsupported: [] };
+}
+
+/** A codec of JSON records: whole-file and incremental reading from `fromRecord`. */
+export function jsonRecordCodec(spec: Pick<Codec, 'name' | 'description' | 'detect' | 'write'> & { fromRecord: FromRecord }): Codec {
+  const { name, description, detect, write, fromRecord } = spec;
+  return {
+    name,
+    description,
+    detect,
+    read: (input, _fileName, options) => (typeof input === 'string' ? readRecords(name, fromRecord, input, options) : oneFileOnly(description)),
+    reader: (_fileName, options) => recordReader(name, fromRecord, options),
+    write,
+  };
 }

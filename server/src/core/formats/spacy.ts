@@ -5,7 +5,7 @@ import type { Codec } from './codec';
 import { isObject, sampleRecords } from './jsonRecords';
 import { newDocument, UnsupportedCounter, type Annotation, type InterchangeDocument, type Span } from './model';
 import { codePointLength } from './offsets';
-import { defaultAnnotator, jsonLines, otherFields, readRecords, recordReader, type FromRecord } from './recordCodec';
+import { defaultAnnotator, jsonLines, jsonRecordCodec, otherFields, type FromRecord } from './recordCodec';
 
 const NAME = 'spacy';
 
@@ -80,15 +80,14 @@ function write(documents: readonly InterchangeDocument[]) {
   return { text: jsonLines(out), unsupported: unsupported.list() };
 }
 
-export const spacy: Codec = {
+export const spacy: Codec = jsonRecordCodec({
   name: NAME,
   description: 'spaCy JSONL (text with ents and/or cats)',
+  fromRecord,
+  write,
   detect(sample) {
     const records = sampleRecords(sample);
     const hits = records.filter((r) => typeof r['text'] === 'string' && (Array.isArray(r['ents']) || isObject(r['cats']))).length;
     return hits === 0 ? 0 : 0.6 + 0.35 * (hits / records.length);
   },
-  read: (input, _fileName, options) => (typeof input === 'string' ? readRecords(NAME, fromRecord, input, options) : { documents: [], problems: [{ line: 0, message: 'spaCy JSONL reads one file' }], unsupported: [] }),
-  reader: (_fileName, options) => recordReader(NAME, fromRecord, options),
-  write,
-};
+});
