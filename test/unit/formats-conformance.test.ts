@@ -11,6 +11,7 @@ import { CODECS, DETECT_THRESHOLD, detectFormat } from '../../server/src/core/fo
 const FILE_NAMES: Record<string, string> = {
   prodigy: 'out.jsonl',
   'label-studio': 'out.json',
+  'label-studio-min': 'out.json',
   doccano: 'out.jsonl',
   'doccano-csv': 'out.csv',
   fasttext: 'out.txt',

@@ -9,10 +9,11 @@ import { doccanoCsv } from './doccanoCsv';
 import { fasttext } from './fasttext';
 import { huggingface } from './huggingface';
 import { labelStudio } from './labelStudio';
+import { labelStudioMin } from './labelStudioMin';
 import { prodigy } from './prodigy';
 import { spacy } from './spacy';
 
-export const CODECS: readonly Codec[] = [prodigy, labelStudio, doccano, doccanoCsv, fasttext, brat, conll, argilla, spacy, huggingface];
+export const CODECS: readonly Codec[] = [prodigy, labelStudio, labelStudioMin, doccano, doccanoCsv, fasttext, brat, conll, argilla, spacy, huggingface];
 
 export function codecNamed(name: string): Codec | undefined {
   return CODECS.find((c) => c.name === name);
