@@ -4,6 +4,7 @@ import { version } from '../../../package.json';
 import { DiskDataset } from '../core/diskDataset';
 import type { Project } from '../core/workspace/project';
 import { datasetStats, formatStats } from '../core/stats';
+import { registerInterchangeCommands } from './interchange';
 import { registerLabelCommand } from './label';
 import { registerModelCommands } from './model';
 import { projectFor } from './root';
@@ -73,5 +74,6 @@ export function buildCli(): Command {
   registerLabelCommand(program);
   registerModelCommands(program, projectFor);
   registerTeamCommands(program);
+  registerInterchangeCommands(program);
   return program;
 }
