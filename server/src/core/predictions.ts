@@ -1,6 +1,7 @@
 // Predictions that come with the data: inside a record (Loopmark's own shape or Label Studio's) or
 // in a sidecar file of {"id", "label", "score"} lines. Multi-label tasks' predictions are sets:
 // {"labels": [...], "scores": {label: probability}} in Loopmark's shapes, several `choices` in Label Studio's.
+import { labelStudioPrediction } from './formats/labelStudioPrediction';
 import { isBlank, jsonErrorPosition, splitLines } from './jsonl';
 import { canonicalSet, leastSure, mostProbable } from './labelSets';
 import type { LineProblem, Prediction } from './types';
@@ -70,33 +71,7 @@ export function predictionFromRecord(record: Record<string, unknown>): { predict
     return { prediction };
   }
   const studio = record['predictions'];
-  if (studio === undefined) return {};
-  if (!Array.isArray(studio)) return { problem: '"predictions" must be a list (Label Studio shape)' };
-  let best: Prediction | undefined;
-  let badScore = false;
-  for (const entry of studio) {
-    if (!isObject(entry) || !Array.isArray(entry['result'])) continue;
-    for (const result of entry['result']) {
-      if (!isObject(result) || !isObject(result['value'])) continue;
-      const choices = result['value']['choices'];
-      if (!Array.isArray(choices) || typeof choices[0] !== 'string') continue;
-      // Absent or null (as Label Studio exports an unscored prediction) means certain; anything else must be 0 to 1.
-      const raw = result['score'] ?? entry['score'];
-      const score = raw === undefined || raw === null ? 1 : asScore(raw);
-      if (score === undefined) {
-        badScore = true;
-        continue;
-      }
-      if (!best || score > best.score) {
-        best = { label: choices[0], score, origin: 'file' };
-        // Several choices: a multi-label prediction (a `choices` control with `choice="multiple"`).
-        if (choices.length > 1 && isStringList(choices)) best.labels = canonicalSet(choices);
-        if (typeof entry['model_version'] === 'string') best.modelVersion = entry['model_version'];
-      }
-    }
-  }
-  if (best) return { prediction: best };
-  return { problem: badScore ? '"predictions": "score" must be a number between 0 and 1' : '"predictions" has no result with "value.choices"' };
+  return studio === undefined ? {} : labelStudioPrediction(studio);
 }
 
 export interface PredictionFile {
