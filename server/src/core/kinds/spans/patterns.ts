@@ -191,10 +191,15 @@ export function compileRegex(source: string, caseInsensitive = false): RegExp | 
   if (!re) return `invalid regular expression: ${error.replace(/^Invalid regular expression: /, '')}`;
   if (re.test('')) return 'the regular expression matches the empty string; it would mark every position';
   if (linearRegexAvailable()) {
-    try {
-      return new RegExp(src, re.flags + 'l');
-    } catch {
-      // Backreferences and lookarounds need the backtracking engine: fall through to the shape check.
+    // V8's linear engine refuses the u flag; without u the same source means the same unless it uses
+    // \p{...} or \u{...} (and `.` then matches half an emoji, which a span never starts inside).
+    const variants = /\\[pP]\{|\\u\{/.test(src) ? [re.flags + 'l'] : [re.flags + 'l', re.flags.replace('u', '') + 'l'];
+    for (const f of variants) {
+      try {
+        return new RegExp(src, f);
+      } catch {
+        // Backreferences and lookarounds need the backtracking engine: fall through to the shape check.
+      }
     }
   }
   const nested = nestedQuantifier(src);

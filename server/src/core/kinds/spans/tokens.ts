@@ -19,19 +19,23 @@ export interface Token {
 const URL = String.raw`(?:https?:\/\/|www\.)[^\s<>"'\u201c\u201d]+[^\s<>"'\u201c\u201d.,;:!?)\]}]`;
 const EMAIL = String.raw`[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+`;
 const MENTION = String.raw`[@#][\p{L}\p{N}_]+`;
-const NUMBER = String.raw`(?:0[xX][0-9a-fA-F_]+|\d[\d_]*(?:[.,]\d+)*(?:[eE][+-]?\d+)?)(?![\p{L}_])`;
+// A time (6:00, 13:47:05) or a number; never the head of a word like 23rd or 80s (the word rule takes those).
+const NUMBER = String.raw`(?:\d{1,2}:\d\d(?::\d\d)?|0[xX][0-9a-fA-F_]+|\d[\d_]*(?:[.,]\d+)*(?:[eE][+-]?\d+)?)(?![\p{L}\p{N}_])`;
+// Emoticons and HTML entities as tweets have them (:) ;-) :p ^_^ &amp;): 1 in 300 WNUT tokens.
+const EMOTICON = String.raw`[:;=][-o']?[()\[\]dDpP3\/\\|*@](?![\p{L}\p{N}])|\^_*\^|&[a-z]+;|&#\d+;`;
 // Letters outside the scripts Intl.Segmenter must split; marks (\p{M}) stay inside their word.
 const WORD_CHAR = String.raw`[\p{L}\p{M}\p{N}_$]`;
 const NON_SEG_LETTER = String.raw`(?:(?![\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}\p{sc=Thai}\p{sc=Lao}\p{sc=Khmer}\p{sc=Myanmar}])${WORD_CHAR})`;
 const WORD = String.raw`${NON_SEG_LETTER}+(?:['\u2019\-]${NON_SEG_LETTER}+)*`;
 const SEGMENTED_RUN = String.raw`[\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}\p{sc=Thai}\p{sc=Lao}\p{sc=Khmer}\p{sc=Myanmar}\u30fc]+`;
 const EMOJI = String.raw`\p{Extended_Pictographic}|\p{Regional_Indicator}`;
-// Group 9 of TOKEN below is the punctuation character, so the run repeats it with \9.
-const PUNCT_RUN = String.raw`([^\s\p{L}\p{N}])\9*`;
+// A run of one punctuation character ("!!", "...", "==="), or a common two- or three-character operator.
+const OPERATOR = String.raw`===|!==|>>>|\*\*=|<<=|>>=|=>|->|>=|<=|!=|==|&&|\|\||::|\?\?|\?\.|[-+*/%&|^]=|<<|>>|\*\*`;
+const PUNCT_RUN = String.raw`(?<p>[^\s\p{L}\p{N}])\k<p>+|${OPERATOR}|[^\s\p{L}\p{N}]`;
 
 // Order matters: the first alternative that matches at a position wins.
 const TOKEN = new RegExp(
-  `(${URL})|(${EMAIL})|(${MENTION})|(${NUMBER})|(${WORD})|(${SEGMENTED_RUN})|(${EMOJI})|(${PUNCT_RUN})|\\s+`,
+  `(${URL})|(${EMAIL})|(${MENTION})|(${NUMBER})|(${WORD})|(${SEGMENTED_RUN})|(${EMOJI})|(${EMOTICON}|${PUNCT_RUN})|\\s+`,
   'guy',
 );
 const GROUP_SEGMENTED = 6;
