@@ -122,7 +122,7 @@ export class SpanTagger {
    */
   learnText(text: string, spans: readonly TextSpan[], options: { complete?: boolean; rejected?: readonly TextSpan[] } = {}): void {
     const tokens = tokenize(text);
-    const tags = spansToTags(tokens, spans, options.complete ? 'O' : undefined);
+    const tags = spansToTags(tokens, spans, options.complete ?? false);
     for (const r of options.rejected ?? []) {
       for (let i = 0; i < tokens.length; i++) if (tokens[i].start < r.end && tokens[i].end > r.start && tags[i] === undefined) tags[i] = 'O';
     }
@@ -342,9 +342,10 @@ function allowed(prev: number, tag: number): boolean {
 
 /**
  * BIO tags of tokens from character spans (a token belongs to a span it overlaps); tokens outside
- * every span get `outside` ("O", or undefined for "unknown").
+ * every span are "O" when the spans are `complete`, else undefined ("unknown").
  */
-export function spansToTags(tokens: readonly Token[], spans: readonly TextSpan[], outside: 'O' | undefined = 'O'): Array<string | undefined> {
+export function spansToTags(tokens: readonly Token[], spans: readonly TextSpan[], complete = true): Array<string | undefined> {
+  const outside = complete ? 'O' : undefined;
   const tags: Array<string | undefined> = tokens.map(() => outside);
   const sorted = [...spans].sort((a, b) => a.start - b.start || b.end - a.end);
   for (const s of sorted) {
