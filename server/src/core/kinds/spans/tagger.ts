@@ -44,11 +44,13 @@ export interface PredictedSpan extends TextSpan {
 }
 
 export interface TrainOptions {
-  /** Passes over the sentences; 5 is where WNUT dev F1 stopped improving. */
+  /** Passes over the sentences. Default 8: on three WNUT 80/20 splits mean exact F1 was 0.302 at 3, 0.295 at 5, 0.319 at 8. */
   epochs?: number;
   seed?: number;
 }
 
+/** Features of the word itself (bias, word, lowercase, shape, 3 prefixes, 3 suffixes), then 6 of its context. */
+const OWN_FEATURES = 10;
 const STATIC_FEATURES = 16;
 
 /** Shape of a word: Xxxx, dd.d, x_x; runs longer than 2 collapse (Collins' "word class"). */
@@ -71,6 +73,8 @@ export function wordShape(w: string): string {
 
 export class SpanTagger {
   private readonly featureIds = new Map<string, number>();
+  /** Feature ids of a word's own features, once all are known. */
+  private readonly wordFeatures = new Map<string, Int32Array>();
   /** Tags: index 0 is "O", then B-X at 1 + 2k and I-X at 2 + 2k for label k. */
   private readonly tagNames: string[] = ['O'];
   private readonly tagIds = new Map<string, number>([['O', 0]]);
@@ -99,10 +103,11 @@ export class SpanTagger {
 
   /** Trains on `sentences` for a few epochs in a seeded order (keeps what it knew). */
   fit(sentences: readonly TaggedSentence[], options: TrainOptions = {}): void {
-    const epochs = options.epochs ?? 5;
+    const epochs = options.epochs ?? 8;
     // Featurize once: the static features do not change between epochs (~60% of the time per pass).
-    const feats = sentences.map((s) => this.featurize(s.tokens, true));
+    // Tags first: a new label after features exist re-lays every weight row out (20% of a WNUT fit when it came second).
     const gold = sentences.map((s) => this.tagIndices(s.tags));
+    const feats = sentences.map((s) => this.featurize(s.tokens, true));
     for (let e = 0; e < epochs; e++) {
       const order = permutation(sentences.length, (options.seed ?? 1) * 7919 + e);
       for (let k = 0; k < order.length; k++) this.update(feats[order[k]], gold[order[k]]);
@@ -111,7 +116,8 @@ export class SpanTagger {
 
   /** One online update on one sentence (an accepted span's sentence); undefined tags are not learned from. */
   learn(sentence: TaggedSentence): void {
-    this.update(this.featurize(sentence.tokens, true), this.tagIndices(sentence.tags));
+    const gold = this.tagIndices(sentence.tags);
+    this.update(this.featurize(sentence.tokens, true), gold);
   }
 
   /**
@@ -253,17 +259,15 @@ export class SpanTagger {
     for (let i = 0; i < n; i++) {
       const w = tokens[i];
       const l = lower[i];
+      const at = i * STATIC_FEATURES;
+      // The features of the word alone repeat with the word: looked up once per distinct word.
+      let own = this.wordFeatures.get(w);
+      if (!own) {
+        own = Int32Array.from(['b', 'w=' + w, 'l=' + l, 'sh=' + wordShape(w), 'p1=' + l.slice(0, 1), 'p2=' + l.slice(0, 2), 'p3=' + l.slice(0, 3), 's1=' + l.slice(-1), 's2=' + l.slice(-2), 's3=' + l.slice(-3)], (f) => this.featureId(f, add));
+        if (own.every((id) => id >= 0)) this.wordFeatures.set(w, own);
+      }
+      out.set(own, at);
       const names = [
-        'b',
-        'w=' + w,
-        'l=' + l,
-        'sh=' + wordShape(w),
-        'p1=' + l.slice(0, 1),
-        'p2=' + l.slice(0, 2),
-        'p3=' + l.slice(0, 3),
-        's1=' + l.slice(-1),
-        's2=' + l.slice(-2),
-        's3=' + l.slice(-3),
         'l-1=' + ctx(i - 1),
         'l-2=' + ctx(i - 2),
         'l+1=' + ctx(i + 1),
@@ -271,7 +275,7 @@ export class SpanTagger {
         'l-1l=' + ctx(i - 1) + ' ' + l,
         'll+1=' + l + ' ' + ctx(i + 1),
       ];
-      for (let k = 0; k < STATIC_FEATURES; k++) out[i * STATIC_FEATURES + k] = this.featureId(names[k], add);
+      for (let k = 0; k < names.length; k++) out[at + OWN_FEATURES + k] = this.featureId(names[k], add);
     }
     return out;
   }
@@ -328,8 +332,9 @@ export class SpanTagger {
         this.tu[tb + guess] -= c;
       }
       this.c++;
-      // The next token sees the gold tag where known (it is what the sentence says), else the guess.
-      prev = g >= 0 && allowed(prev, g) ? g : guess;
+      // The next token sees the guess, as at prediction time (Honnibal's greedy training): on three
+      // WNUT 80/20 splits, mean exact F1 0.295 against 0.275 when it saw the gold tag.
+      prev = guess;
     }
   }
 }
