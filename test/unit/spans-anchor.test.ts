@@ -2,8 +2,8 @@
 // same line, a rewrite like a git pull, deleted and duplicated text, and the incremental path.
 
 import * as assert from 'node:assert/strict';
-import { applyRangeEdits, makeAnchor, reanchor, reanchorAll, shiftAnchors, type Anchor } from '../../server/src/core/kinds/spans/anchor';
-import { LineIndex } from '../../server/src/core/kinds/spans/offsets';
+import { applyRangeEdits, fromStored, makeAnchor, reanchor, reanchorAll, shiftAnchors, toStored, type Anchor } from '../../server/src/core/kinds/spans/anchor';
+import { CodePointIndex, LineIndex } from '../../server/src/core/kinds/spans/offsets';
 
 const SOURCE = [
   'import os',
@@ -159,5 +159,23 @@ describe('spans: shifting spans through editor edits', () => {
       { range: { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } }, text: '' },
     ]);
     assert.equal(text, 'bcd');
+  });
+});
+
+describe('spans: anchors in the label file unit', () => {
+  it('stores code points and reads them back onto the same text after emoji, through a re-anchor', () => {
+    const doc = '# 👨‍👩‍👧 family\r\nname = "Zoë 😀"\r\n';
+    const a = anchorOf(doc, 'Zoë 😀');
+    const stored = toStored(a, new CodePointIndex(doc));
+    // Python: doc.index('Zoë') == 20 code points (the family emoji is 5 code points, 8 UTF-16 units).
+    assert.deepEqual([stored.start, stored.end], [Array.from(doc.slice(0, a.start)).length, Array.from(doc.slice(0, a.end)).length]);
+    assert.equal(stored.start, a.start - 3);
+    const json = JSON.parse(JSON.stringify(stored)) as Anchor;
+    const edited = '👍🏽\n' + doc;
+    const back = fromStored(json, new CodePointIndex(doc));
+    assert.deepEqual(back, a);
+    const r = reanchor(back, edited, new LineIndex(edited));
+    assert.equal(r.status, 'moved');
+    if (r.status === 'moved') assert.equal(edited.slice(r.anchor.start, r.anchor.end), 'Zoë 😀');
   });
 });

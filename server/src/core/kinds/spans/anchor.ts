@@ -13,7 +13,7 @@
 // Offsets here are UTF-16 units of the current document (what the editor works in); the label
 // file stores code points (offsets.ts converts at the boundary).
 
-import { LineIndex } from './offsets';
+import { CodePointIndex, LineIndex } from './offsets';
 
 /** Characters of context kept on each side: 32 tells apart two `return x;` lines in the same file in practice, and costs ~70 bytes per span. */
 export const CONTEXT_CHARS = 32;
@@ -63,6 +63,22 @@ export function makeAnchor(doc: string, start: number, end: number, lines?: Line
     after: doc.slice(end, end + CONTEXT_CHARS),
     line: (lines ?? new LineIndex(doc)).lineAt(start),
   };
+}
+
+/**
+ * An anchor as the label file stores it: start and end in code points (of the record's text for a
+ * JSONL record, of the whole file otherwise); text, context and line as they are.
+ */
+export type StoredAnchor = Anchor;
+
+/** The anchor in the label file's unit (code points). `index` is the CodePointIndex of the same text. */
+export function toStored(anchor: Anchor, index: CodePointIndex): StoredAnchor {
+  return { ...anchor, start: index.toCodePoint(anchor.start, 'down'), end: index.toCodePoint(anchor.end, 'up') };
+}
+
+/** A stored anchor in the editor's unit (UTF-16) on the text `index` was built from. */
+export function fromStored(stored: StoredAnchor, index: CodePointIndex): Anchor {
+  return { ...stored, start: index.toUtf16(stored.start), end: index.toUtf16(stored.end) };
 }
 
 /** Length of the common suffix of `a` and of doc[..end). */

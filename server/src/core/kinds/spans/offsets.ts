@@ -54,14 +54,7 @@ export class CodePointIndex {
     const a = this.astral;
     if (a.length === 0) return cp;
     // The k-th astral character (0-based) starts at code point a[k] - k; count those before `cp`.
-    let lo = 0;
-    let hi = a.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (a[mid] - mid < cp) lo = mid + 1;
-      else hi = mid;
-    }
-    return cp + lo;
+    return cp + countBefore(a, cp, 1);
   }
 
   /**
@@ -73,13 +66,7 @@ export class CodePointIndex {
     if (u >= this.utf16Length) return this.codePointLength;
     const a = this.astral;
     if (a.length === 0) return u;
-    let lo = 0;
-    let hi = a.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (a[mid] < u) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = countBefore(a, u, 0);
     // lo = astral characters starting before u; if the last of them starts at u - 1, u splits it.
     const splits = lo > 0 && a[lo - 1] === u - 1;
     if (splits) return round === 'down' ? u - lo : u - lo + 1;
@@ -91,6 +78,18 @@ export class CodePointIndex {
     if (u <= 0 || u >= this.utf16Length || this.astral.length === 0) return false;
     return this.toUtf16(this.toCodePoint(u, 'down')) !== u;
   }
+}
+
+/** How many k have a[k] - step * k < value (a ascending, and a[k] - step * k too). */
+function countBefore(a: Int32Array, value: number, step: 0 | 1): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid] - step * mid < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** Code point length of a string (Python's `len`). */
