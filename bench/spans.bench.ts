@@ -20,6 +20,7 @@ import { evaluateSpans, type EvalDocument } from '../server/src/core/kinds/spans
 import { CodePointIndex, jsonStringOffsets, LineIndex, type Position } from '../server/src/core/kinds/spans/offsets';
 import { compilePatterns, matchPatterns } from '../server/src/core/kinds/spans/patterns';
 import { SpanTagger, tagsToSpans, type TaggedSentence } from '../server/src/core/kinds/spans/tagger';
+import { SpanView } from '../server/src/core/kinds/spans/view';
 
 // ---------------------------------------------------------------------------------------------
 // WNUT 2015 (CoNLL, two columns, CRLF, blank lines between tweets)
@@ -156,20 +157,9 @@ interface Highlight {
   label: string;
 }
 
-/** Highlights of spans (sorted by start, UTF-16 offsets in the document) on lines [first, last]. */
+/** Highlights of spans (UTF-16 offsets in the document) on lines [first, last]. */
 function visibleHighlights(spans: ReadonlyArray<{ start: number; end: number; label: string }>, lines: LineIndex, first: number, last: number): Highlight[] {
-  const from = lines.lineStart(first);
-  const to = lines.lineEnd(last);
-  let lo = 0;
-  let hi = spans.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (spans[mid].end <= from) lo = mid + 1;
-    else hi = mid;
-  }
-  const out: Highlight[] = [];
-  for (let i = lo; i < spans.length && spans[i].start < to; i++) out.push({ start: lines.positionAt(spans[i].start), end: lines.positionAt(spans[i].end), label: spans[i].label });
-  return out;
+  return new SpanView(spans).inLines(lines, first, last).map((h) => ({ start: h.start, end: h.end, label: h.span.label }));
 }
 
 const RULES = [
@@ -219,7 +209,7 @@ function benchSourceFile(): BenchResult[] {
     const from = lines.lineStart(first);
     const to = lines.lineEnd(last);
     const suggested = matchPatterns(rules, text, { from, to }).spans;
-    view = visibleHighlights([...kept, ...suggested].sort((a, b) => a.start - b.start), lines, first, last);
+    view = visibleHighlights([...kept, ...suggested], lines, first, last);
   };
   const baseline = (): unknown => doc.split(/\r\n|\r|\n/).length;
   const [openMs, baseMs, openCpu] = pair(() => open(doc), baseline, 9);
@@ -230,7 +220,7 @@ function benchSourceFile(): BenchResult[] {
     const lines = new LineIndex(edited);
     const shifted = shiftAnchors(anchors, [{ start: at, end: at, text: '    inserted = 1\r\n' }], edited, lines).anchors.map((a, i) => ({ ...(a ?? anchors[i]), label: 'smell' }));
     const suggested = matchPatterns(rules, edited, { from: lines.lineStart(first), to: lines.lineEnd(last) }).spans;
-    view = visibleHighlights([...shifted, ...suggested].sort((a, b) => a.start - b.start), lines, first, last);
+    view = visibleHighlights([...shifted, ...suggested], lines, first, last);
   };
   const [editMs, baseEditMs, editCpu] = pair(edit, baseline, 9);
   if (!view.length) throw new Error('no highlight in view: the bench measures nothing');

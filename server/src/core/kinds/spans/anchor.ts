@@ -133,10 +133,12 @@ export function reanchor(anchor: Anchor, doc: string, lines: LineIndex, options:
   const minScore = options.minScore ?? 0.5;
   const minLead = options.minLead ?? 0.15;
   const maxCandidates = options.maxCandidates ?? 5;
-  if (isIntact(anchor, doc, anchor.start)) return { status: 'kept', anchor: relocate(anchor, doc, anchor.start, lines) };
-  if (hint !== undefined && hint !== anchor.start && isIntact(anchor, doc, hint)) {
-    return { status: 'moved', anchor: relocate(anchor, doc, hint, lines), score: 1 };
+  // The hint first: after an edit above, every later span is at its hint, not at its old place
+  // (unless the old place is intact too: a repeated block; then the span stays).
+  if (hint !== undefined && hint !== anchor.start && isIntact(anchor, doc, hint) && !isIntact(anchor, doc, anchor.start)) {
+    return { status: 'moved', anchor: relocate(anchor, doc, hint, lines, true), score: 1 };
   }
+  if (isIntact(anchor, doc, anchor.start)) return { status: 'kept', anchor: relocate(anchor, doc, anchor.start, lines, true) };
   const found = occurrences(doc, anchor.text, OCCURRENCE_CAP);
   const candidates: Candidate[] = found.map((start) => ({ start, end: start + anchor.text.length, line: lines.lineAt(start), score: contextScore(anchor, doc, start) }));
   // Best context first; among equals the nearer to the old line, so the list reads sensibly.
@@ -176,15 +178,15 @@ function contextCandidates(anchor: Anchor, doc: string, lines: LineIndex): Candi
 }
 
 /** The anchor at its new place, with context and line refreshed from the current document (the same object when nothing changed). */
-function relocate(anchor: Anchor, doc: string, start: number, lines: LineIndex): Anchor {
+function relocate(anchor: Anchor, doc: string, start: number, lines: LineIndex, intact = false): Anchor {
   const end = start + anchor.text.length;
   const line = lines.lineAt(start);
   // Context unchanged (the usual case after an edit elsewhere): keep its strings, no slicing.
+  // `intact`: the caller has just seen the whole stored context around `start`.
   const sameContext =
     anchor.before.length === Math.min(CONTEXT_CHARS, start) &&
     anchor.after.length === Math.min(CONTEXT_CHARS, doc.length - end) &&
-    doc.startsWith(anchor.before, start - anchor.before.length) &&
-    doc.startsWith(anchor.after, end);
+    (intact || (doc.startsWith(anchor.before, start - anchor.before.length) && doc.startsWith(anchor.after, end)));
   if (sameContext) return start === anchor.start && line === anchor.line ? anchor : { ...anchor, start, end, line };
   return { ...anchor, start, end, before: doc.slice(Math.max(0, start - CONTEXT_CHARS), start), after: doc.slice(end, end + CONTEXT_CHARS), line };
 }
