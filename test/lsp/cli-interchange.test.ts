@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CLI } from './client';
+import { CLI, LspClient } from './client';
 import { FIXTURES, removeWorkspace, tempWorkspace } from '../helpers/workspace';
 import { parseLabels } from '../../server/src/core/labels';
 
@@ -80,6 +80,27 @@ describe('loopmark import / export (peer formats), through the bin', function ()
     assert.deepEqual(record!['prediction'], { label: 'class_A', model_version: 'model_version_A' });
     const exported = loopmark(root, 'export', '--format', 'label-studio', 'ls.jsonl');
     assert.deepEqual(JSON.parse(exported.stdout), JSON.parse(fs.readFileSync(path.join(root, source), 'utf8')));
+  });
+
+  it('Label Studio: the imported export opens in the language server with its predictions as diagnostics', async () => {
+    const source = 'peers/label-studio/text_with_2_predictions.json';
+    assert.equal(loopmark(root, 'import', source, '--out', 'data/ls.jsonl').status, 0);
+    fs.writeFileSync(path.join(root, 'loopmark.json'), JSON.stringify({ tasks: [{ name: 'text_class', files: ['data/*.jsonl'], labels: ['class_A', 'class_B'], threshold: 0.8 }] }));
+    const client = await LspClient.start(root);
+    try {
+      const file = path.join(root, 'data', 'ls.jsonl');
+      const uri = await client.open(file, fs.readFileSync(file, 'utf8'));
+      const diagnostics = await client.diagnostics(uri);
+      assert.equal(diagnostics.length, 1);
+      const d = diagnostics[0]!;
+      // Unscored in Label Studio: the prediction is taken as sure, so it is a suggestion to accept.
+      assert.equal(d.code, 'suggestion');
+      assert.match(d.message, /'class_A' \(1\.00\)/);
+      const [accept] = await client.codeActions(uri, d);
+      assert.equal(accept!.title, "Accept 'class_A'");
+    } finally {
+      await client.stop();
+    }
   });
 
   it('brat: a folder imports (label set from annotation.conf) and exports to a folder, every file identical', () => {
