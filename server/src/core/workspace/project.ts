@@ -121,6 +121,8 @@ export class Project implements FolderView {
   private labelsDirty = false;
   /** Open documents whose task went away with a config edit, kept until it comes back or they close. */
   private orphans = new Map<string, DatasetView>();
+  /** Size and mtime of each dataset file when it was read from disk. */
+  private diskStats = new Map<string, { size: number; mtimeMs: number }>();
   /** The dataset files found by the last glob; undefined when they must be looked for again. */
   private fileList: string[] | undefined;
   /** Datasets whose label or predictions file would leave the workspace, with the reason. */
@@ -329,12 +331,11 @@ export class Project implements FolderView {
     const existing = this.datasets.get(file);
     if (existing) return existing;
     if (!this.taskOf(file)) return undefined;
-    let size: number;
-    try {
-      size = fs.statSync(file).size;
-    } catch {
-      return undefined;
-    }
+    const stat = statOf(file);
+    if (!stat) return undefined;
+    // The file as read: a watcher's event for it changes nothing while it is the same (a re-index of 1M samples costs seconds).
+    this.diskStats.set(file, stat);
+    const { size } = stat;
     if (size >= LARGE_FILE_BYTES) {
       const task = this.taskOf(file)!;
       const fields = { textField: task.textField, idField: task.idField };
@@ -377,8 +378,9 @@ export class Project implements FolderView {
   invalidate(file: string): void {
     // A folder (replaced, deleted, or checked out anew) stands for everything under it.
     const under = (p: string): boolean => p === file || p.startsWith(file + path.sep);
-    for (const [p, entry] of [...this.datasets]) if (under(p) && !entry.open) this.datasets.delete(p);
-    for (const p of [...this.indexing.keys()]) if (under(p)) this.indexing.delete(p);
+    const changed = (p: string): boolean => p !== file || !sameStat(this.diskStats.get(p), statOf(p));
+    for (const [p, entry] of [...this.datasets]) if (under(p) && !entry.open && changed(p)) this.datasets.delete(p);
+    for (const p of [...this.indexing.keys()]) if (under(p) && changed(p)) this.indexing.delete(p);
     for (const [p, store] of [...this.labelStores]) {
       if (under(p) && (p !== file || !sameStat(store.seen, statOf(p)))) {
         this.labelStores.delete(p);
