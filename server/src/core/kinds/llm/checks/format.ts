@@ -87,7 +87,7 @@ export function formatFindings(value: Obj, sample: Sample): LlmFinding[] {
     messageChecks(list, path, chat, out);
   }
   if (sample.format === 'openai-chat' || sample.format === 'sharegpt') {
-    if (Array.isArray(sample.format === 'openai-chat' ? value.messages : value.conversations) && !sample.turns.some((t) => t.role === 'assistant'))
+    if (sample.turns.length > 0 && !sample.turns.some((t) => t.role === 'assistant'))
       out.push(finding('llm/no-assistant', 'No assistant message: a fine-tuning example needs at least one response to learn.', [sample.format === 'openai-chat' ? 'messages' : 'conversations']));
   }
   if (sample.chosen && !sample.chosen.some((t) => t.role === 'assistant') && Array.isArray(value[sample.chosenPath![0] as string]))
