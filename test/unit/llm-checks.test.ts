@@ -1,7 +1,7 @@
 // server/src/core/kinds/llm/checks/*: every check with a case it must flag and one it must not.
 import * as assert from 'node:assert/strict';
 import { assessRecord, findingRange } from '../../server/src/core/kinds/llm/assess';
-import { resolveLlmConfig, type LlmConfig } from '../../server/src/core/kinds/llm/config';
+import { resolveLlmConfig } from '../../server/src/core/kinds/llm/config';
 import type { LlmCheckCode, LlmFinding } from '../../server/src/core/kinds/llm/findings';
 import { parseLlmFile, type LlmRecord } from '../../server/src/core/kinds/llm/records';
 import { truncation } from '../../server/src/core/kinds/llm/checks/responses';
