@@ -56,6 +56,8 @@ export interface DatasetStatus {
   labeled: number;
   needsReview: number;
   errors: number;
+  /** Samples skipped (answer `ignore`); absent when none. */
+  skipped?: number;
   /** Labels whose sample is gone from the dataset (kept, reported); absent when there are none. */
   orphaned?: number;
 }

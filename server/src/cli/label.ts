@@ -42,12 +42,14 @@ export function registerLabelCommand(program: Command): void {
       const listed = (options.labels ?? []).flatMap((list) => list.split(',')).map((l) => l.trim()).filter((l) => l !== '');
       let chosen: { label: string } | { labels: string[] };
       if (task.multiLabel) {
-        if (given.length === 0 && options.labels === undefined) fail(`give the labels of the set, e.g. ${sampleId} billing bug, or --labels billing,bug (--labels "" for none)`);
+        if (given.length === 0 && options.labels === undefined && options.answer !== 'ignore') fail(`give the labels of the set, e.g. ${sampleId} billing bug, or --labels billing,bug (--labels "" for none)`);
         chosen = { labels: canonicalSet([...given, ...listed]) };
       } else {
         if (options.labels !== undefined) fail(`task '${task.name}' takes one label per sample: give it without --labels (set "multiLabel": true in loopmark.json to label sets)`);
-        if (given.length !== 1) fail(`give exactly one label (task '${task.name}' takes one label per sample)`);
-        chosen = { label: given[0]! };
+        // A skip names no label: it says the sample was seen and left for later.
+        if (given.length === 0 && options.answer === 'ignore') chosen = { label: '' };
+        else if (given.length !== 1) fail(`give exactly one label (task '${task.name}' takes one label per sample)`);
+        else chosen = { label: given[0]! };
       }
       let record;
       try {

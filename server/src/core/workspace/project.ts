@@ -71,6 +71,8 @@ export interface DatasetStatus {
   labeled: number;
   needsReview: number;
   errors: number;
+  /** Samples skipped (answer `ignore`): neither labeled nor waiting for review; absent when none. */
+  skipped?: number;
   /** Labels whose sample is gone from the dataset (kept, reported); absent when there are none. */
   orphaned?: number;
 }
@@ -511,7 +513,8 @@ export class Project implements FolderView {
         annotator: this.annotator,
         time,
         source,
-        ...(decision.score === undefined ? {} : { score: decision.score }),
+        // Four decimals: a score is a reading of the prediction, and label files are meant for small diffs.
+        ...(decision.score === undefined ? {} : { score: Math.round(decision.score * 1e4) / 1e4 }),
         ...(decision.target ? { target: decision.target } : {}),
       };
     });
@@ -748,6 +751,7 @@ export class Project implements FolderView {
     let labeled = 0;
     let errors = 0;
     let needsReview = 0;
+    let skipped = 0;
     for (let line = 0; line < dataset.lineCount; line++) {
       if ((line + 1) % 2_000 === 0) yield;
       const id = dataset.idAt(line);
@@ -756,11 +760,14 @@ export class Project implements FolderView {
         continue;
       }
       total++;
-      if (index.current(id, this.annotator)) labeled++;
+      const current = index.current(id, this.annotator);
+      // A skip is a decision to come back later, not a label.
+      if (current?.answer === 'ignore') skipped++;
+      else if (current) labeled++;
       else needsReview++;
     }
     const orphaned = this.orphanedLabels(entry).length;
-    return { task: entry.task.name, total, labeled, needsReview, errors, ...(orphaned > 0 ? { orphaned } : {}) };
+    return { task: entry.task.name, total, labeled, needsReview, errors, ...(skipped > 0 ? { skipped } : {}), ...(orphaned > 0 ? { orphaned } : {}) };
   }
 
   /**

@@ -74,7 +74,9 @@ export function hoverMarkdown(info: SampleInfo): string {
   const { filePrediction, modelPrediction } = info;
   if (filePrediction && modelPrediction && differ(filePrediction, modelPrediction)) {
     // Say which one the diagnostic uses (`prefer` in loopmark.json; a cold model is never used).
-    const used = (p: Prediction): string => (info.shown === p ? ' ← shown as the diagnostic' : '');
+    // A labeled sample that agrees shows no diagnostic: then the mark says which prediction counts.
+    const mark = info.current ? ' ← the prediction Loopmark uses' : ' ← shown as the diagnostic';
+    const used = (p: Prediction): string => (info.shown === p ? mark : '');
     lines.push(`Predictions disagree:`);
     lines.push(`- ${describePrediction(filePrediction)}${used(filePrediction)}`);
     lines.push(`- ${describePrediction(modelPrediction)}${used(modelPrediction)}`);
