@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { indexRangeSteps, type IndexPart } from './core/diskDataset';
 import type { DatasetFields } from './core/dataset';
+import { runToEnd } from './core/slicer';
 
 const { path, fields, start, end, nice } = workerData as { path: string; fields: DatasetFields; start: number; end: number; nice: number };
 if (nice > 0) {
@@ -16,14 +17,6 @@ if (nice > 0) {
     // elsewhere the workers run at the server's priority
   }
 }
-const steps = indexRangeSteps(path, fields, start, end, Number.MAX_SAFE_INTEGER);
-let part: IndexPart;
-for (;;) {
-  const step = steps.next();
-  if (step.done) {
-    part = step.value;
-    break;
-  }
-}
+const part: IndexPart = runToEnd(indexRangeSteps(path, fields, start, end, Number.MAX_SAFE_INTEGER));
 // The typed arrays move to the other thread without a copy; the ids are one string (one copy, no million small ones).
 parentPort!.postMessage(part, [part.offsets.buffer as ArrayBuffer, part.kinds.buffer as ArrayBuffer, part.ends.buffer as ArrayBuffer]);

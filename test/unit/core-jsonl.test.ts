@@ -1,6 +1,7 @@
-// server/src/core/jsonl.ts: line splitting as LSP counts lines, dotted paths, value location.
+// server/src/core/jsonl.ts: line splitting as LSP counts lines, reading JSON Lines, dotted paths, value location.
 import * as assert from 'node:assert/strict';
-import { excerpt, getPath, isBlank, jsonErrorPosition, locateValue, splitLines } from '../../server/src/core/jsonl';
+import { excerpt, getPath, isBlank, jsonErrorPosition, locateValue, readJsonLines, splitLines } from '../../server/src/core/jsonl';
+import type { LineProblem } from '../../server/src/core/types';
 
 /** The text a located span covers. */
 function at(line: string, path: string): string | undefined {
@@ -164,5 +165,35 @@ describe('core/jsonl: messages', () => {
     const out = excerpt(big, 80);
     assert.ok(out.length <= 80 && out.endsWith('…'), out);
     assert.ok(ms < 2, `${ms.toFixed(3)} ms per excerpt`);
+  });
+});
+
+describe('core/jsonl: readJsonLines', () => {
+  function read(text: string, refuse?: (line: string) => string | undefined): { values: Array<[number, unknown]>; problems: LineProblem[] } {
+    const values: Array<[number, unknown]> = [];
+    const problems: LineProblem[] = [];
+    readJsonLines(text, { value: (value, line) => values.push([line, value]), problem: (p) => problems.push(p), ...(refuse ? { refuse } : {}) });
+    return { values, problems };
+  }
+
+  it('parses each non-blank line on its own, numbered as LSP counts lines, a BOM dropped', () => {
+    const { values, problems } = read('\uFEFF{"a":1}\r\n\r\n  \n[2]\r"x"\n');
+    assert.deepEqual(values, [[0, { a: 1 }], [3, [2]], [4, 'x']]);
+    assert.deepEqual(problems, []);
+  });
+
+  it('a line that is not JSON is a problem on that line, with where the parse stopped; the next lines still load', () => {
+    const { values, problems } = read('{"a":1}\n{"a":2,}\n{"a":3}');
+    assert.deepEqual(values, [[0, { a: 1 }], [2, { a: 3 }]]);
+    assert.equal(problems.length, 1);
+    assert.equal(problems[0]!.line, 1);
+    assert.equal(problems[0]!.start, 7);
+    assert.match(problems[0]!.message, /^Not valid JSON: /);
+  });
+
+  it('a refused line is a problem with the reason, and is not parsed', () => {
+    const { values, problems } = read('{"a":1}\n<<<<<<< HEAD\n{"a":2}', (line) => (line.startsWith('<<<<<<<') ? 'conflict marker' : undefined));
+    assert.deepEqual(values, [[0, { a: 1 }], [2, { a: 2 }]]);
+    assert.deepEqual(problems, [{ line: 1, message: 'conflict marker' }]);
   });
 });

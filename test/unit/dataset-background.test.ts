@@ -2,12 +2,9 @@
 // its parse, and knows without a scan whether every line is known.
 import * as assert from 'node:assert/strict';
 import { Dataset, parseLine } from '../../server/src/core/dataset';
+import { runToEnd } from '../../server/src/core/slicer';
 
 const FIELDS = { textField: 'text', idField: 'id' };
-
-function finish(steps: Generator<void, void>): void {
-  while (!steps.next().done);
-}
 
 describe('core/dataset: the background pass', () => {
   const texts = [
@@ -24,7 +21,7 @@ describe('core/dataset: the background pass', () => {
   it('answers ids, kinds and duplicates as a full parse does, and parses a sample when it is asked for', () => {
     const dataset = new Dataset(texts.join('\n'), FIELDS);
     assert.equal(dataset.isParsed(), false);
-    finish(dataset.parseSteps(2));
+    runToEnd(dataset.parseSteps(2));
     assert.equal(dataset.isParsed(), true);
     assert.equal(dataset.idsReady(), true);
     texts.forEach((text, line) => {
@@ -44,7 +41,7 @@ describe('core/dataset: the background pass', () => {
 
   it('counts what edits leave unknown: only the lines they touched', () => {
     const dataset = new Dataset(texts.join('\n'), FIELDS);
-    finish(dataset.parseSteps());
+    runToEnd(dataset.parseSteps());
     dataset.applyEdit({ startLine: 3, startCharacter: 0, endLine: 4, endCharacter: 0, text: '{"id": "d", "text": "new"}\n{"id": "e", "text": "newer"}\n' });
     assert.equal(dataset.isParsed(), false, 'the inserted lines are not known yet');
     assert.equal(dataset.idAt(3), 'd');
@@ -52,13 +49,13 @@ describe('core/dataset: the background pass', () => {
     assert.equal(dataset.isParsed(), false, 'the rest of the edited line 4 is a new line 5');
     assert.equal(dataset.lineKind(5), 'sample');
     assert.equal(dataset.isParsed(), true, 'asking for them made them known');
-    finish(dataset.parseSteps());
+    runToEnd(dataset.parseSteps());
     assert.equal(dataset.lineCount, texts.length + 1);
     assert.equal(dataset.duplicatesOf('a'), undefined, 'the second "a" was replaced');
     assert.equal(dataset.firstLineOf('e'), 4);
     dataset.replaceAll('{"id": "z", "text": "only"}');
     assert.equal(dataset.isParsed(), false);
-    finish(dataset.parseSteps());
+    runToEnd(dataset.parseSteps());
     assert.equal(dataset.isParsed(), true);
     assert.equal(dataset.firstLineOf('z'), 0);
   });
@@ -66,7 +63,7 @@ describe('core/dataset: the background pass', () => {
   it('finds every id of a large document after the pass (an index in many small maps)', () => {
     const lines = Array.from({ length: 20_000 }, (_, i) => JSON.stringify({ id: i % 5000 === 0 ? 'dup' : `s${i}`, text: `t${i}` }));
     const dataset = new Dataset(lines.join('\n'), FIELDS);
-    finish(dataset.parseSteps());
+    runToEnd(dataset.parseSteps());
     for (let i = 1; i < 20_000; i += 997) if (i % 5000 !== 0) assert.equal(dataset.firstLineOf(`s${i}`), i);
     assert.deepEqual(dataset.duplicatesOf('dup'), [0, 5000, 10_000, 15_000]);
     assert.equal(dataset.firstLineOf('s0'), undefined);

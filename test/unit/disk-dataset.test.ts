@@ -5,16 +5,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DiskDataset, ID_SEPARATOR, indexRangeSteps, splitPoints, type IndexPart } from '../../server/src/core/diskDataset';
 import { parseLine } from '../../server/src/core/dataset';
+import { runToEnd } from '../../server/src/core/slicer';
 import { removeWorkspace, tempWorkspace } from '../helpers/workspace';
 
 const FIELDS = { textField: 'text', idField: 'id' };
-
-function runToEnd<T>(steps: Generator<unknown, T>): T {
-  for (;;) {
-    const step = steps.next();
-    if (step.done) return step.value;
-  }
-}
 
 /** The index of a file in `count` byte ranges, as the workers build it. */
 function inParts(file: string, count: number): DiskDataset {

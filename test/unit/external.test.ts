@@ -1,18 +1,15 @@
-// server/src/core/external.ts and server/src/externalPredictions.ts against real HTTP servers that
+// server/src/core/external/ against real HTTP servers that
 // the tests start on 127.0.0.1 (random ports): the Loopmark HTTP contract, an OpenAI-compatible chat
 // endpoint, failures of every kind, the background cache, and Restricted Mode (zero requests).
 import * as assert from 'node:assert/strict';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  chatSystemPrompt,
-  ExternalCache,
-  ExternalPredictor,
-  parseChatAnswer,
-  type ExternalSettings,
-  type ExternalTask,
-} from '../../server/src/core/external';
-import { readExternalSettings, withExternalPredictions } from '../../server/src/externalPredictions';
+import type { ExternalTask } from '../../server/src/core/external/batch';
+import { ExternalCache } from '../../server/src/core/external/cache';
+import { chatSystemPrompt, parseChatAnswer } from '../../server/src/core/external/chat';
+import { ExternalPredictor } from '../../server/src/core/external/endpoint';
+import { withExternalPredictions } from '../../server/src/core/external/predictor';
+import { readExternalSettings, type ExternalSettings } from '../../server/src/core/external/settings';
 import { Project } from '../../server/src/core/workspace/project';
 import type { Predictor } from '../../server/src/core/workspace/project';
 import type { Prediction } from '../../server/src/core/types';

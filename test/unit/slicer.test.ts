@@ -1,7 +1,7 @@
 // server/src/core/slicer.ts: long work in slices, one slice per turn of the event loop whatever the
 // number of jobs, messages first when they arrive in a burst, and cancellation at the next turn.
 import * as assert from 'node:assert/strict';
-import { CancelledError, drive, noteMessage, SLICE_MS, unlessCancelled } from '../../server/src/core/slicer';
+import { CancelledError, drive, noteMessage, runToEnd, SLICE_MS, unlessCancelled } from '../../server/src/core/slicer';
 
 /** Holds the thread for `ms`, like a step of real work. */
 function busy(ms: number): void {
@@ -152,5 +152,28 @@ describe('core/slicer: drive', () => {
     assert.equal(await shared, 'done');
     assert.equal(await unlessCancelled(Promise.resolve(1), { ...token, isCancellationRequested: false }), 1);
     await assert.rejects(unlessCancelled(Promise.resolve(1), token), CancelledError, 'an already cancelled request does not wait');
+  });
+});
+
+describe('core/slicer: runToEnd', () => {
+  it('runs every step at once, within the same turn, and returns the generator\'s value', async () => {
+    const progress = { steps: 0 };
+    let otherTurn = false;
+    const turn = new Promise<void>((resolve) => setImmediate(() => {
+      otherTurn = true;
+      resolve();
+    }));
+    assert.equal(runToEnd(job(40, progress)), 40);
+    assert.equal(progress.steps, 40);
+    assert.equal(otherTurn, false, 'no turn of the event loop ran in between');
+    await turn;
+  });
+
+  it('passes on what a step throws', () => {
+    function* failing(): Generator<void, number> {
+      yield;
+      throw new Error('step 2 failed');
+    }
+    assert.throws(() => runToEnd(failing()), /step 2 failed/);
   });
 });

@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { isBlank } from '../core/jsonl';
+import { readJsonLines } from '../core/jsonl';
 import { Learner } from '../core/kinds/classify/learner';
 import { crossValidate, holdout, simulateLearningCurve, type EvalResult, type Example } from '../core/model/evaluate';
 import type { DatasetEntry, Project } from '../core/workspace/project';
@@ -49,26 +49,26 @@ function datasetExamples(project: Project, entry: DatasetEntry): Example[] {
  */
 export function readGold(goldFile: string, texts?: Map<string, string>): Example[] {
   const examples: Example[] = [];
-  const lines = fs.readFileSync(goldFile, 'utf8').split(/\r\n|\r|\n/);
-  lines.forEach((line, i) => {
-    if (isBlank(line)) return;
-    let record: Record<string, unknown>;
-    try {
-      record = JSON.parse(line) as Record<string, unknown>;
-    } catch (error) {
-      throw new Error(`${goldFile}:${i + 1}: not valid JSON: ${(error as Error).message}`);
-    }
-    let label = record['label'] ?? record['labels'];
-    if (Array.isArray(label)) label = label.length === 1 ? label[0] : label;
-    if (Array.isArray(label)) {
-      if (!label.every((l): l is string => typeof l === 'string')) throw new Error(`${goldFile}:${i + 1}: "labels" must be a list of strings`);
-    } else if (typeof label !== 'string') {
-      return; // no gold label
-    }
-    if (record['answer'] !== undefined && record['answer'] !== 'accept') return;
-    const text = typeof record['text'] === 'string' ? record['text'] : texts?.get(String(record['id']));
-    if (typeof text !== 'string') throw new Error(`${goldFile}:${i + 1}: no text for this record (give the dataset with --dataset)`);
-    examples.push({ text, label });
+  readJsonLines(fs.readFileSync(goldFile, 'utf8'), {
+    // The first bad line stops the evaluation: a score over part of the gold file would mislead.
+    problem: (problem) => {
+      throw new Error(`${goldFile}:${problem.line + 1}: ${problem.message}`);
+    },
+    value: (value, i) => {
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error(`${goldFile}:${i + 1}: expected a record like {"id": "...", "label": "..."}`);
+      const record = value as Record<string, unknown>;
+      let label = record['label'] ?? record['labels'];
+      if (Array.isArray(label)) label = label.length === 1 ? label[0] : label;
+      if (Array.isArray(label)) {
+        if (!label.every((l): l is string => typeof l === 'string')) throw new Error(`${goldFile}:${i + 1}: "labels" must be a list of strings`);
+      } else if (typeof label !== 'string') {
+        return; // no gold label
+      }
+      if (record['answer'] !== undefined && record['answer'] !== 'accept') return;
+      const text = typeof record['text'] === 'string' ? record['text'] : texts?.get(String(record['id']));
+      if (typeof text !== 'string') throw new Error(`${goldFile}:${i + 1}: no text for this record (give the dataset with --dataset)`);
+      examples.push({ text, label });
+    },
   });
   return examples;
 }

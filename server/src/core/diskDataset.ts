@@ -8,6 +8,7 @@
 import * as fs from 'node:fs';
 import { classifyLine, parseLine, type DatasetFields, type DatasetView, type ParsedLine, type Sample } from './dataset';
 import { locateValue } from './jsonl';
+import { runToEnd } from './slicer';
 
 const CHUNK = 4 << 20;
 const WINDOW = 1 << 20;
@@ -161,13 +162,6 @@ export function* indexRangeSteps(path: string, fields: DatasetFields, start: num
   }
   const text = ids.length === 0 ? ID_SEPARATOR : ID_SEPARATOR + ids.join(ID_SEPARATOR) + ID_SEPARATOR;
   return { offsets: offsets.slice(0, lines), kinds: kinds.slice(0, lines), ends: ends.slice(0, lines), text, samples, errors };
-}
-
-function runToEnd<T>(steps: Generator<unknown, T>): T {
-  for (;;) {
-    const step = steps.next();
-    if (step.done) return step.value;
-  }
 }
 
 /** One worker's part of the index, kept as it came: joining the parts would copy tens of MB in one go. */

@@ -1,5 +1,6 @@
-// Helpers for JSON Lines text: splitting into lines the way LSP counts them, and finding where a
-// value sits on a line without a second full parse.
+// Helpers for JSON Lines text: splitting into lines the way LSP counts them, reading a file of
+// records line by line, and finding where a value sits on a line without a second full parse.
+import type { LineProblem } from './types';
 
 const LINE_BREAK = /\r\n|\r|\n/;
 
@@ -15,6 +16,43 @@ export function isBlank(line: string): boolean {
     if (c !== 32 && c !== 9 && c !== 13 && c !== 10) return false;
   }
   return true;
+}
+
+/** What `readJsonLines` does with each line. */
+export interface JsonLinesReader {
+  /** A line that parsed, with its number (0-based, as LSP counts lines). */
+  value(value: unknown, line: number): void;
+  /** A line that is not valid JSON (or that `refuse` refused), with where the parse stopped when known. */
+  problem(problem: LineProblem): void;
+  /** Checked before parsing: why a line is refused (a merge conflict marker, say), or undefined. */
+  refuse?(text: string): string | undefined;
+}
+
+/**
+ * Reads JSON Lines text: each non-blank line parsed on its own, in order, so one bad line costs only
+ * itself. Lines are counted as LSP counts them, so a problem lands on the line the editor shows; a
+ * leading BOM is dropped.
+ */
+export function readJsonLines(text: string, reader: JsonLinesReader): void {
+  const lines = splitLines(text);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (isBlank(line)) continue;
+    const refused = reader.refuse?.(line);
+    if (refused !== undefined) {
+      reader.problem({ line: i, message: refused });
+      continue;
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch (error) {
+      const start = jsonErrorPosition(error);
+      reader.problem({ line: i, ...(start === undefined ? {} : { start }), message: `Not valid JSON: ${(error as Error).message}` });
+      continue;
+    }
+    reader.value(value, i);
+  }
 }
 
 /** Reads a dotted path (`data.text`) from a parsed value; own properties only. */

@@ -2,7 +2,7 @@
 // in a sidecar file of {"id", "label", "score"} lines. Multi-label tasks' predictions are sets:
 // {"labels": [...], "scores": {label: probability}} in Loopmark's shapes, several `choices` in Label Studio's.
 import { labelStudioPrediction } from './formats/labelStudioPrediction';
-import { isBlank, jsonErrorPosition, splitLines } from './jsonl';
+import { readJsonLines } from './jsonl';
 import { canonicalSet, leastSure, mostProbable } from './labelSets';
 import type { LineProblem, Prediction } from './types';
 
@@ -86,40 +86,32 @@ export interface PredictionFile {
 export function parsePredictionFile(text: string): PredictionFile {
   const byId = new Map<string, Prediction>();
   const problems: LineProblem[] = [];
-  const lines = splitLines(text);
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (isBlank(line)) continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch (error) {
-      const start = jsonErrorPosition(error);
-      problems.push({ line: i, ...(start === undefined ? {} : { start }), message: `Not valid JSON: ${(error as Error).message}` });
-      continue;
-    }
-    if (!isObject(value)) {
-      problems.push({ line: i, message: 'Expected an object like {"id": "...", "label": "...", "score": 0.9}' });
-      continue;
-    }
-    const id = value['id'];
-    if (value['labels'] !== undefined) {
-      const prediction = typeof id !== 'string' && typeof id !== 'number'
-        ? 'Expected "id" (string or number)'
-        : value['label'] !== undefined ? 'Give "label" or "labels", not both' : setPrediction(value, '');
-      if (typeof prediction === 'string') problems.push({ line: i, message: prediction });
-      else byId.set(String(id), prediction);
-      continue;
-    }
-    const label = value['label'];
-    const score = value['score'] === undefined ? 1 : asScore(value['score']);
-    if ((typeof id !== 'string' && typeof id !== 'number') || typeof label !== 'string' || score === undefined) {
-      problems.push({ line: i, message: 'Expected "id" (string or number), "label" (string) and "score" (0 to 1)' });
-      continue;
-    }
-    const prediction: Prediction = { label, score, origin: 'file' };
-    if (typeof value['model_version'] === 'string') prediction.modelVersion = value['model_version'];
-    byId.set(String(id), prediction);
-  }
+  readJsonLines(text, {
+    problem: (problem) => problems.push(problem),
+    value: (value, i) => {
+      if (!isObject(value)) {
+        problems.push({ line: i, message: 'Expected an object like {"id": "...", "label": "...", "score": 0.9}' });
+        return;
+      }
+      const id = value['id'];
+      if (value['labels'] !== undefined) {
+        const prediction = typeof id !== 'string' && typeof id !== 'number'
+          ? 'Expected "id" (string or number)'
+          : value['label'] !== undefined ? 'Give "label" or "labels", not both' : setPrediction(value, '');
+        if (typeof prediction === 'string') problems.push({ line: i, message: prediction });
+        else byId.set(String(id), prediction);
+        return;
+      }
+      const label = value['label'];
+      const score = value['score'] === undefined ? 1 : asScore(value['score']);
+      if ((typeof id !== 'string' && typeof id !== 'number') || typeof label !== 'string' || score === undefined) {
+        problems.push({ line: i, message: 'Expected "id" (string or number), "label" (string) and "score" (0 to 1)' });
+        return;
+      }
+      const prediction: Prediction = { label, score, origin: 'file' };
+      if (typeof value['model_version'] === 'string') prediction.modelVersion = value['model_version'];
+      byId.set(String(id), prediction);
+    },
+  });
   return { byId, problems };
 }

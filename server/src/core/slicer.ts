@@ -16,6 +16,17 @@ export class CancelledError extends Error {
   }
 }
 
+/**
+ * Runs `steps` to the end at once, without yielding to the event loop, and returns its value: the
+ * synchronous face of a stepped computation (the CLI, tests, a worker thread that has nothing else to do).
+ */
+export function runToEnd<T>(steps: Generator<unknown, T>): T {
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
 /** Work time of one slice; one slice runs per turn of the event loop, shared by every job. */
 export const SLICE_MS = 4;
 

@@ -10,7 +10,7 @@ import {
   type InitializeParams,
   type InitializeResult,
 } from 'vscode-languageserver/node';
-import { withExternalPredictions } from '../externalPredictions';
+import { withExternalPredictions } from '../core/external/predictor';
 import { WorkspaceService } from '../core/workspace/service';
 import { workerGlob } from '../parallelGlob';
 import { workerIndexSteps } from '../parallelIndex';

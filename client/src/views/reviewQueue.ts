@@ -2,7 +2,8 @@
 // untrusted, so it only ever appears as plain tree item labels and plain-string tooltips.
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { QueueRequest, type QueueEntry } from '../../server/src/protocol';
+import { QueueRequest, type QueueEntry } from '../../../server/src/protocol';
+import { plain } from '../plain';
 
 const QUEUE_LENGTH = 50;
 
@@ -22,7 +23,7 @@ export class ReviewQueueProvider implements vscode.TreeDataProvider<QueueEntry> 
   }
 
   getTreeItem(entry: QueueEntry): vscode.TreeItem {
-    const item = new vscode.TreeItem(entry.excerpt.replace(/\$\(/g, '$\u200b('), vscode.TreeItemCollapsibleState.None);
+    const item = new vscode.TreeItem(plain(entry.excerpt), vscode.TreeItemCollapsibleState.None);
     const prediction = entry.label === undefined ? 'no prediction' : `${entry.label} ${entry.score?.toFixed(2)}${entry.origin === 'model' ? ' (model)' : ''}`;
     item.description = entry.disagreement ? `${prediction} · disagree` : prediction;
     item.tooltip = `${entry.sampleId} · line ${entry.line + 1}\n${prediction}${entry.disagreement ? `\nDisagreement: ${entry.disagreement}` : ''}\n\n${entry.excerpt}`;
@@ -55,4 +56,30 @@ export async function revealSample(entry: { uri: string; line: number; character
   const start = new vscode.Position(entry.line, entry.character ?? 0);
   const selection = new vscode.Range(start, start);
   await vscode.commands.executeCommand('vscode.open', vscode.Uri.parse(entry.uri), { selection, preview: false });
+}
+
+/** Waits this long after a change before asking again: a burst of labels refreshes the view once. */
+const REFRESH_DELAY_MS = 150;
+
+/** The Review Queue view and its commands (refresh, go to a sample). */
+export function createReviewQueue(context: vscode.ExtensionContext, client: LanguageClient): { provider: ReviewQueueProvider; refreshSoon(): void } {
+  let view: vscode.TreeView<QueueEntry> | undefined;
+  const provider = new ReviewQueueProvider(client, (text) => {
+    if (view) view.description = text;
+  });
+  view = vscode.window.createTreeView('loopmark.reviewQueue', { treeDataProvider: provider, showCollapseAll: false });
+  let timer: NodeJS.Timeout | undefined;
+  context.subscriptions.push(
+    view,
+    { dispose: () => clearTimeout(timer) },
+    vscode.commands.registerCommand('loopmark.revealSample', (entry: { uri: string; line: number }) => revealSample(entry)),
+    vscode.commands.registerCommand('loopmark.refreshQueue', () => provider.refresh()),
+  );
+  return {
+    provider,
+    refreshSoon: () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => provider.refresh(), REFRESH_DELAY_MS);
+    },
+  };
 }

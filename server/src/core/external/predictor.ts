@@ -1,15 +1,17 @@
-// Glue between the server and the external predictors (core/external.ts): reads the settings the
-// client sends at initialization, and combines the external predictor with the embedded model into
-// the one `Predictor` a Project asks.
+// The predictor a Project asks: reads the external settings the client sends at initialization and
+// combines the external predictor with the embedded model into one `Predictor`.
 //
 // The rule: for a sample, an external prediction wins over the embedded model's once it has arrived;
 // until then (and when the external model is off, failing, or left the sample out) the embedded model
 // answers. Between file predictions and this predictor, the task's `prefer` decides as before
 // (Project.predictions), and a task with `model.enabled: false` asks neither.
-import { ExternalCache, ExternalPredictor, type ExternalSettings, type ExternalTask } from './core/external';
-import type { Sample } from './core/dataset';
-import type { Predictor, Project } from './core/workspace/project';
-import type { LabelDef, Prediction, Task } from './core/types';
+import type { Sample } from '../dataset';
+import type { LabelDef, Prediction, Task } from '../types';
+import type { Predictor, Project } from '../workspace/project';
+import type { ExternalTask } from './batch';
+import { ExternalCache } from './cache';
+import { ExternalPredictor } from './endpoint';
+import { readExternalSettings, type ExternalSettings } from './settings';
 
 /** The initialization options the server reads (from the client, or any LSP editor). */
 export interface ExternalInitOptions {
@@ -36,32 +38,6 @@ export interface CombinedPredictor extends Predictor {
 }
 
 const INFERRED_LABELS_TTL_MS = 5000;
-const STRING_KEYS = ['url', 'chatUrl', 'chatModel', 'apiKey'] as const;
-const NUMBER_KEYS = ['timeoutMs', 'batchSize'] as const;
-
-/** The external settings from untyped JSON; wrong types are dropped with a reason. */
-export function readExternalSettings(value: unknown, log: (message: string) => void = () => undefined): ExternalSettings | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'object' || Array.isArray(value)) {
-    log('Loopmark: externalModel must be an object; ignored');
-    return undefined;
-  }
-  const raw = value as Record<string, unknown>;
-  const settings: ExternalSettings = {};
-  for (const key of STRING_KEYS) {
-    const v = raw[key];
-    if (v === undefined || v === null || v === '') continue;
-    if (typeof v === 'string') settings[key] = v.trim();
-    else log(`Loopmark: externalModel.${key} must be a string; ignored`);
-  }
-  for (const key of NUMBER_KEYS) {
-    const v = raw[key];
-    if (v === undefined || v === null) continue;
-    if (typeof v === 'number' && Number.isFinite(v) && v > 0) settings[key] = v;
-    else log(`Loopmark: externalModel.${key} must be a positive number; the default is used`);
-  }
-  return settings;
-}
 
 /** What the external answers depend on: the labels, their guidelines, and whether a sample takes a set. */
 function labelSignature(labels: readonly LabelDef[], multiLabel: boolean): string {
