@@ -336,7 +336,8 @@ export class Project implements FolderView {
   labelStore(labelPath: string): LabelStore {
     let store = this.labelStores.get(labelPath);
     if (!store) {
-      const file = new LabelFile(labelPath);
+      // reliability (issue 10): the root lets every write check, at write time, that it stays inside the workspace.
+      const file = new LabelFile(labelPath, this.root);
       const seen = statOf(labelPath);
       const parsed = file.read();
       store = { file, index: new LabelIndex(parsed.records.values()), problems: parsed.problems, seen, version: 0 };
