@@ -62,6 +62,29 @@ function realpathOfExisting(p: string, what: string): string {
 }
 
 /**
+ * The first symbolic link on the way from `lexicalRoot` down to `target` (itself included) that leads
+ * outside `realRoot` or nowhere, described with where it points; undefined when there is none. Walking
+ * down names the link itself, not only where the path ends up.
+ */
+function linkLeaving(lexicalRoot: string, realRoot: string, target: string): string | undefined {
+  let current = lexicalRoot;
+  for (const part of path.relative(lexicalRoot, target).split(path.sep).filter((p) => p !== '')) {
+    current = path.join(current, part);
+    const stat = lstatOrUndefined(current);
+    if (!stat) return undefined; // the rest does not exist yet: it will be created inside
+    if (!stat.isSymbolicLink()) continue;
+    let real: string;
+    try {
+      real = fs.realpathSync(current);
+    } catch {
+      return `${current} is a symbolic link to ${readLink(current)}, which does not exist; a dangling link counts as outside the workspace`;
+    }
+    if (!isInside(realRoot, real)) return `${current} is a symbolic link to ${readLink(current)} (${real}), outside the workspace ${realRoot}`;
+  }
+  return undefined;
+}
+
+/**
  * Resolves a workspace-relative path and refuses one that leaves the workspace: `..`, an absolute
  * path, or a symlink (anywhere along the path) that points outside or nowhere.
  */
@@ -74,8 +97,9 @@ export function resolveInside(root: string, relative: string): string {
     throw new PathOutsideWorkspaceError(`"${relative}" leaves the workspace folder`);
   }
   const realRoot = realpathOfExisting(path.resolve(root), `"${relative}"`);
-  if (!isInside(realRoot, realpathOfExisting(resolved, `"${relative}"`))) {
-    throw new PathOutsideWorkspaceError(`"${relative}" goes through a symbolic link that leaves the workspace folder`);
+  const link = linkLeaving(path.resolve(root), realRoot, resolved);
+  if (link || !isInside(realRoot, realpathOfExisting(resolved, `"${relative}"`))) {
+    throw new PathOutsideWorkspaceError(`"${relative}" goes through a symbolic link that leaves the workspace folder${link ? `: ${link}` : ''}`);
   }
   return resolved;
 }
@@ -105,24 +129,8 @@ export function assertWritableInside(root: string, file: string): string {
   } catch (error) {
     throw new PathOutsideWorkspaceError(`Refusing to write ${absolute}: the workspace folder ${lexicalRoot} cannot be resolved (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
-  // Walk down from the root so that the error names the link itself, not only where the path ends up.
-  const parts = path.relative(lexicalRoot, path.dirname(absolute)).split(path.sep).filter((p) => p !== '');
-  let current = lexicalRoot;
-  for (const part of parts) {
-    current = path.join(current, part);
-    const stat = lstatOrUndefined(current);
-    if (!stat) break; // the rest does not exist yet: it will be created inside
-    if (!stat.isSymbolicLink()) continue;
-    let real: string;
-    try {
-      real = fs.realpathSync(current);
-    } catch {
-      throw new PathOutsideWorkspaceError(`Refusing to write ${absolute}: ${current} is a symbolic link to ${readLink(current)}, which does not exist; a dangling link counts as outside the workspace`);
-    }
-    if (!isInside(realRoot, real)) {
-      throw new PathOutsideWorkspaceError(`Refusing to write ${absolute}: ${current} is a symbolic link to ${readLink(current)} (${real}), outside the workspace ${realRoot}`);
-    }
-  }
+  const link = linkLeaving(lexicalRoot, realRoot, path.dirname(absolute));
+  if (link) throw new PathOutsideWorkspaceError(`Refusing to write ${absolute}: ${link}`);
   const realParent = realpathOfExisting(path.dirname(absolute), `Refusing to write ${absolute}`);
   if (!isInside(realRoot, realParent)) {
     throw new PathOutsideWorkspaceError(`Refusing to write ${absolute}: its folder is really ${realParent}, outside the workspace ${realRoot}`);
