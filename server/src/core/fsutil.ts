@@ -52,13 +52,13 @@ function writeFailed(file: string, doing: string, error: unknown, after: string)
 const NOFOLLOW = fs.constants.O_NOFOLLOW ?? 0;
 
 /** Opens `file` for writing without following a symbolic link at its last component. */
-function openNoFollow(file: string, flags: number, doing: string): number {
+function openNoFollow(file: string, flags: number, doing: string, named = file): number {
   try {
     return fs.openSync(file, flags | NOFOLLOW, 0o644);
   } catch (error) {
     // ELOOP: the last component is a symbolic link (EEXIST with O_EXCL is left to the caller).
     if (codeOf(error) === 'ELOOP' || lexists(file)?.isSymbolicLink()) throw symbolicLinkRefused(file);
-    throw writeFailed(file, doing, error, '');
+    throw writeFailed(named, doing, error, '');
   }
 }
 
@@ -109,9 +109,10 @@ export function writeFileAtomic(file: string, content: string, options: WriteOpt
   const dir = path.dirname(file);
   mkdirFor(file);
   const data = Buffer.from(content, 'utf8');
-  const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now().toString(36)}.tmp`);
+  // Random too: O_EXCL (which never follows a link) must not meet a namesake left by a killed process.
+  const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`);
   const unchanged = `; ${file} was left as it was`;
-  const fd = openNoFollow(temp, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_EXCL, 'create a temporary copy of');
+  const fd = openNoFollow(temp, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_EXCL, 'create the temporary copy beside', file);
   try {
     try {
       writeAll(fd, data);
