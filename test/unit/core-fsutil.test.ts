@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { appendDurable, LockTimeoutError, withFileLock, writeFileAtomic } from '../../server/src/core/fsutil';
+import { PathOutsideWorkspaceError } from '../../server/src/core/paths';
 
 describe('core/fsutil', () => {
   let dir: string;
@@ -47,6 +48,36 @@ describe('core/fsutil', () => {
       assert.deepEqual(fs.readdirSync(dir), ['out.txt']);
     });
 
+    it('refuses to replace a symbolic link, and leaves it and its target alone', () => {
+      fs.writeFileSync(path.join(dir, 'target.txt'), 'target\n');
+      const link = path.join(dir, 'link.txt');
+      fs.symlinkSync('target.txt', link);
+      assert.throws(() => writeFileAtomic(link, 'x'), (e: unknown) => e instanceof PathOutsideWorkspaceError && /symbolic link to target\.txt/.test((e as Error).message));
+      assert.ok(fs.lstatSync(link).isSymbolicLink());
+      assert.equal(fs.readFileSync(path.join(dir, 'target.txt'), 'utf8'), 'target\n');
+      assert.deepEqual(fs.readdirSync(dir).sort(), ['link.txt', 'target.txt'], 'no temp file left');
+    });
+
+    it('with a root, refuses a file whose folder is a link out of it, creating nothing', () => {
+      const root = path.join(dir, 'ws');
+      const outside = path.join(dir, 'outside');
+      fs.mkdirSync(root);
+      fs.mkdirSync(outside);
+      fs.symlinkSync(outside, path.join(root, 'data'), 'dir');
+      assert.throws(() => writeFileAtomic(path.join(root, 'data', 'sub', 'x.txt'), 'x', { root }), PathOutsideWorkspaceError);
+      assert.deepEqual(fs.readdirSync(outside), [], 'no folder, no temp file outside');
+    });
+
+    it('a verify that throws leaves the old file and no temp file', () => {
+      const file = path.join(dir, 'out.txt');
+      fs.writeFileSync(file, 'old\n');
+      let seen = '';
+      assert.throws(() => writeFileAtomic(file, 'new\n', { verify: (written) => { seen = written; throw new Error('does not read back'); } }), /does not read back/);
+      assert.equal(seen, 'new\n', 'verify gets the bytes read back from the temp file');
+      assert.equal(fs.readFileSync(file, 'utf8'), 'old\n');
+      assert.deepEqual(fs.readdirSync(dir), ['out.txt']);
+    });
+
     it('fails cleanly when the target is a folder, leaving no temp file', () => {
       const target = path.join(dir, 'folder');
       fs.mkdirSync(target);
@@ -72,9 +103,28 @@ describe('core/fsutil', () => {
       appendDurable(file, 'first\n');
       assert.equal(fs.readFileSync(file, 'utf8'), 'first\n', 'an empty file gets no leading newline');
     });
+    it('never follows a symbolic link (O_NOFOLLOW): a dangling link creates nothing at its target', () => {
+      const file = path.join(dir, 'log.jsonl');
+      const target = path.join(dir, 'elsewhere.jsonl');
+      fs.symlinkSync(target, file);
+      assert.throws(() => appendDurable(file, 'a\n'), (e: unknown) => e instanceof PathOutsideWorkspaceError && (e as Error).message.includes(target));
+      assert.equal(fs.existsSync(target), false, 'the target was not created');
+      fs.writeFileSync(target, 'kept\n');
+      assert.throws(() => appendDurable(file, 'a\n'), PathOutsideWorkspaceError);
+      assert.equal(fs.readFileSync(target, 'utf8'), 'kept\n');
+    });
   });
 
   describe('withFileLock', () => {
+    it('refuses a lock file that is a symbolic link (a dangling one used to make it spin forever)', () => {
+      const file = path.join(dir, 'x.jsonl');
+      fs.symlinkSync(path.join(dir, 'nowhere'), `${file}.lock`);
+      const started = Date.now();
+      assert.throws(() => withFileLock(file, () => 'never', 2000), (e: unknown) => e instanceof PathOutsideWorkspaceError && /symbolic link/.test((e as Error).message));
+      assert.ok(Date.now() - started < 1000, 'at once, not after the timeout');
+      assert.equal(fs.existsSync(path.join(dir, 'nowhere')), false);
+    });
+
     it('holds <file>.lock during fn and removes it after, also when fn throws', () => {
       const file = path.join(dir, 'x.jsonl');
       const lock = `${file}.lock`;

@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { PathOutsideWorkspaceError, resolveInside, toRelative } from '../../server/src/core/paths';
+import { assertWritableInside, PathOutsideWorkspaceError, resolveInside, toRelative } from '../../server/src/core/paths';
 
 describe('core/paths', () => {
   let base: string;
@@ -65,6 +65,58 @@ describe('core/paths', () => {
     const linkedRoot = path.join(base, 'root-link');
     fs.symlinkSync(root, linkedRoot, 'dir');
     assert.equal(resolveInside(linkedRoot, 'data/x.jsonl'), path.join(linkedRoot, 'data', 'x.jsonl'));
+  });
+
+  it('refuses a dangling symlink, at the file or on the way, naming the link and where it points', () => {
+    fs.symlinkSync(path.join(outside, 'not-yet.jsonl'), path.join(root, 'data', 'x.labels.jsonl'));
+    fs.symlinkSync(path.join(outside, 'no-folder'), path.join(root, 'gone'), 'dir');
+    for (const rel of ['data/x.labels.jsonl', 'gone/y.labels.jsonl', 'gone/deep/z.jsonl']) {
+      assert.throws(() => resolveInside(root, rel), (e: unknown) => e instanceof PathOutsideWorkspaceError && /dangling link/.test(e.message) && e.message.includes(outside), rel);
+    }
+  });
+
+  describe('assertWritableInside (at write time)', () => {
+    it('accepts a file (existing or not, in folders not created yet) inside, and returns its real path', () => {
+      fs.writeFileSync(path.join(root, 'data', 'x.labels.jsonl'), '');
+      assert.equal(assertWritableInside(root, path.join(root, 'data', 'x.labels.jsonl')), path.join(root, 'data', 'x.labels.jsonl'));
+      assert.equal(assertWritableInside(root, path.join(root, 'new', 'deep', 'y.jsonl')), path.join(root, 'new', 'deep', 'y.jsonl'));
+      fs.symlinkSync(path.join(root, 'data'), path.join(root, 'alias'), 'dir');
+      assert.equal(assertWritableInside(root, path.join(root, 'alias', 'z.jsonl')), path.join(root, 'data', 'z.jsonl'), 'a folder link that stays inside is fine');
+      const linkedRoot = path.join(base, 'root-link');
+      fs.symlinkSync(root, linkedRoot, 'dir');
+      assert.equal(assertWritableInside(linkedRoot, path.join(linkedRoot, 'data', 'x.jsonl')), path.join(root, 'data', 'x.jsonl'));
+    });
+
+    it('refuses a file outside the root, and the root itself', () => {
+      for (const file of [path.join(outside, 'x.jsonl'), path.join(root, '..', 'outside', 'x.jsonl'), root]) {
+        assert.throws(() => assertWritableInside(root, file), (e: unknown) => e instanceof PathOutsideWorkspaceError && /not inside the workspace/.test(e.message), file);
+      }
+    });
+
+    it('refuses a folder that is a link out, naming the link and its target', () => {
+      fs.symlinkSync(outside, path.join(root, 'data', 'out'), 'dir');
+      const file = path.join(root, 'data', 'out', 'sub', 'x.jsonl');
+      assert.throws(() => assertWritableInside(root, file), (e: unknown) => e instanceof PathOutsideWorkspaceError && e.message.includes(file) && e.message.includes(path.join(root, 'data', 'out')) && e.message.includes(outside));
+      assert.deepEqual(fs.readdirSync(outside), []);
+    });
+
+    it('refuses a chain of links that ends outside, and a dangling folder link', () => {
+      fs.symlinkSync(outside, path.join(root, 'hop2'), 'dir');
+      fs.symlinkSync(path.join(root, 'hop2'), path.join(root, 'hop1'), 'dir');
+      assert.throws(() => assertWritableInside(root, path.join(root, 'hop1', 'x.jsonl')), /symbolic link/);
+      fs.symlinkSync(path.join(outside, 'missing'), path.join(root, 'dangling'), 'dir');
+      assert.throws(() => assertWritableInside(root, path.join(root, 'dangling', 'x.jsonl')), /dangling link counts as outside/);
+    });
+
+    it('refuses any symlink at the last component, inside or outside, dangling or not', () => {
+      fs.writeFileSync(path.join(root, 'data', 'real.jsonl'), '');
+      const cases = { inside: 'real.jsonl', outside: path.join(outside, 'x.jsonl'), dangling: path.join(outside, 'nothing.jsonl') };
+      for (const [name, target] of Object.entries(cases)) {
+        const link = path.join(root, 'data', `${name}.labels.jsonl`);
+        fs.symlinkSync(target, link);
+        assert.throws(() => assertWritableInside(root, link), (e: unknown) => e instanceof PathOutsideWorkspaceError && e.message.includes(link) && e.message.includes(target), name);
+      }
+    });
   });
 
   it('toRelative gives forward slashes', () => {

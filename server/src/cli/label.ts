@@ -37,6 +37,9 @@ export function registerLabelCommand(program: Command): void {
       const project = new Project({ root, ...(options.annotator ? { annotator: options.annotator } : {}) });
       for (const p of project.config.problems) process.stderr.write(`${path.join(root, CONFIG_FILE)}:${p.line + 1}: ${p.message}\n`);
       const entry = project.entry(file);
+      // reliability (issue 10): a label path refused at bind time (a symbolic link out) says so, not "no task".
+      const refused = entry ? undefined : project.fileProblems(file)[0];
+      if (refused) fail(`${dataset}: ${refused.message}`);
       if (!entry) fail(`${dataset} is not a dataset of any task in ${root} (check "files" in loopmark.json, and that records have the text field)`);
       const task = project.effectiveTask(entry);
       const listed = (options.labels ?? []).flatMap((list) => list.split(',')).map((l) => l.trim()).filter((l) => l !== '');

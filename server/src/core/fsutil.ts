@@ -1,6 +1,7 @@
 // Durable file operations: atomic replace, durable append, and a cross-process lock.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { assertWritableInside, PathOutsideWorkspaceError, symbolicLinkRefused } from './paths';
 
 function fsyncDirectory(dir: string): void {
   let fd: number | undefined;
@@ -14,36 +15,145 @@ function fsyncDirectory(dir: string): void {
   }
 }
 
-/** Replaces a file atomically and durably: write a temp file beside it, fsync, rename, fsync the folder. */
-export function writeFileAtomic(file: string, content: string): void {
-  const dir = path.dirname(file);
-  fs.mkdirSync(dir, { recursive: true });
-  const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now().toString(36)}.tmp`);
-  const fd = fs.openSync(temp, 'w', 0o644);
-  try {
-    fs.writeSync(fd, content);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
+/**
+ * A write that did not happen in full, in the user's words ("disk full") and naming the file. The file
+ * was left as it was before the write (a torn append is cut back), unless the message says otherwise.
+ */
+export class WriteFailedError extends Error {
+  constructor(readonly file: string, readonly code: string | undefined, message: string) {
+    super(message);
   }
+}
+
+const REASONS: Record<string, string> = {
+  ENOSPC: 'disk full',
+  EDQUOT: 'disk quota exceeded',
+  EFBIG: 'file too large for the file system',
+  EROFS: 'read-only file system',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EIO: 'input/output error',
+};
+
+function codeOf(error: unknown): string | undefined {
+  return (error as NodeJS.ErrnoException | undefined)?.code;
+}
+
+/** Wraps a file-system error of writing `file` into a WriteFailedError that says why; others pass. */
+function writeFailed(file: string, doing: string, error: unknown, after: string): Error {
+  if (error instanceof WriteFailedError || error instanceof PathOutsideWorkspaceError) return error;
+  const code = codeOf(error);
+  if (code === undefined) return error as Error;
+  const reason = REASONS[code] ?? (error as Error).message;
+  return new WriteFailedError(file, code, `could not ${doing} ${file}: ${reason} (${code})${after}`);
+}
+
+/** O_NOFOLLOW where the platform has it (not on Windows, where the checks of paths.ts still run). */
+const NOFOLLOW = fs.constants.O_NOFOLLOW ?? 0;
+
+/** Opens `file` for writing without following a symbolic link at its last component. */
+function openNoFollow(file: string, flags: number, doing: string, named = file): number {
   try {
+    return fs.openSync(file, flags | NOFOLLOW, 0o644);
+  } catch (error) {
+    // ELOOP: the last component is a symbolic link (EEXIST with O_EXCL is left to the caller).
+    if (codeOf(error) === 'ELOOP' || lexists(file)?.isSymbolicLink()) throw symbolicLinkRefused(file);
+    throw writeFailed(named, doing, error, '');
+  }
+}
+
+function lexists(file: string): fs.Stats | undefined {
+  try {
+    return fs.lstatSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
+function mkdirFor(file: string): void {
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+  } catch (error) {
+    throw writeFailed(path.dirname(file), 'create the folder', error, '');
+  }
+}
+
+/**
+ * Writes all of `data`: `fs.writeSync` may write fewer bytes than asked without an error (a short
+ * write, as on a disk that fills up mid-write: on a full tmpfs it returned 100 of 170 bytes), and only
+ * the next call throws ENOSPC. A call that writes nothing and reports no error is a failure too.
+ */
+function writeAll(fd: number, data: Buffer): void {
+  let offset = 0;
+  while (offset < data.length) {
+    const written = fs.writeSync(fd, data, offset, data.length - offset);
+    if (written <= 0) throw Object.assign(new Error(`wrote ${offset} of ${data.length} bytes`), { code: 'ENOSPC' });
+    offset += written;
+  }
+}
+
+export interface WriteOptions {
+  /** The workspace root: the write is refused unless the file is really inside it, now (see assertWritableInside). */
+  root?: string;
+}
+
+/**
+ * Replaces a file atomically and durably: write a temp file beside it, fsync, check it holds exactly
+ * `content` (its size, and the bytes read back; `verify` may check more, e.g. that it parses back to
+ * the same records), rename, fsync the folder. Nothing short ever replaces the file: on any failure
+ * the temp file is removed and the file is left as it was.
+ */
+export function writeFileAtomic(file: string, content: string, options: WriteOptions & { verify?: (written: string) => void } = {}): void {
+  if (options.root !== undefined) assertWritableInside(options.root, file);
+  else if (lexists(file)?.isSymbolicLink()) throw symbolicLinkRefused(file);
+  const dir = path.dirname(file);
+  mkdirFor(file);
+  const data = Buffer.from(content, 'utf8');
+  // Random too: O_EXCL (which never follows a link) must not meet a namesake left by a killed process.
+  const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`);
+  const unchanged = `; ${file} was left as it was`;
+  const fd = openNoFollow(temp, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_EXCL, 'create the temporary copy beside', file);
+  try {
+    try {
+      writeAll(fd, data);
+      fs.fsyncSync(fd);
+      const size = fs.fstatSync(fd).size;
+      if (size !== data.length) throw new WriteFailedError(file, undefined, `the new copy of ${file} holds ${size} of ${data.length} bytes${unchanged}`);
+      const back = Buffer.alloc(data.length);
+      let read = 0;
+      while (read < back.length) {
+        const n = fs.readSync(fd, back, read, back.length - read, read);
+        if (n <= 0) break;
+        read += n;
+      }
+      if (read !== data.length || !back.equals(data)) throw new WriteFailedError(file, undefined, `the new copy of ${file} does not read back as written${unchanged}`);
+      options.verify?.(back.toString('utf8'));
+    } finally {
+      fs.closeSync(fd);
+    }
+    // A link may have appeared since the check above (a checkout): rename would replace it, not
+    // follow it, but the user meant that file; refuse rather than silently unlink it.
+    if (lexists(file)?.isSymbolicLink()) throw symbolicLinkRefused(file);
     fs.renameSync(temp, file);
   } catch (error) {
     fs.rmSync(temp, { force: true });
-    throw error;
+    throw writeFailed(file, 'rewrite', error, unchanged);
   }
   fsyncDirectory(dir);
 }
 
 /**
- * Appends text durably. If the file does not end with a newline (a truncated or hand-edited last
- * line), a newline is written first so the new line never merges into the broken one.
+ * Appends text durably: all of it, or nothing. If the file does not end with a newline (a truncated or
+ * hand-edited last line), a newline is written first so the new line never merges into the broken one.
+ * A write or fsync that fails (a full disk) cuts the file back to its previous size, so it parses as
+ * before, and throws: the text was not appended.
  */
-export function appendDurable(file: string, text: string): void {
+export function appendDurable(file: string, text: string, options: WriteOptions = {}): void {
+  if (options.root !== undefined) assertWritableInside(options.root, file);
   const dir = path.dirname(file);
-  const existed = fs.existsSync(file);
-  if (!existed) fs.mkdirSync(dir, { recursive: true });
-  const fd = fs.openSync(file, 'a+', 0o644);
+  const existed = lexists(file) !== undefined;
+  if (!existed) mkdirFor(file);
+  const fd = openNoFollow(file, fs.constants.O_RDWR | fs.constants.O_APPEND | fs.constants.O_CREAT, 'open');
   try {
     const size = fs.fstatSync(fd).size;
     let prefix = '';
@@ -52,8 +162,20 @@ export function appendDurable(file: string, text: string): void {
       fs.readSync(fd, last, 0, 1, size - 1);
       if (last[0] !== 0x0a) prefix = '\n';
     }
-    fs.writeSync(fd, prefix + text);
-    fs.fsyncSync(fd);
+    try {
+      writeAll(fd, Buffer.from(prefix + text, 'utf8'));
+      fs.fsyncSync(fd);
+    } catch (error) {
+      let after = `; nothing was appended, ${file} is as it was`;
+      try {
+        fs.ftruncateSync(fd, size);
+        fs.fsyncSync(fd);
+        if (!existed && size === 0) fs.rmSync(file, { force: true });
+      } catch (cutError) {
+        after = `; cutting it back to ${size} bytes failed too (${codeOf(cutError) ?? (cutError as Error).message}): its last line may be torn`;
+      }
+      throw writeFailed(file, 'append to', error, after);
+    }
   } finally {
     fs.closeSync(fd);
   }
@@ -145,17 +267,21 @@ function lockIsStale(lockFile: string, content: string): boolean {
 function createExclusive(file: string, content: string): boolean {
   let fd: number;
   try {
-    fd = fs.openSync(file, 'wx', 0o644);
+    // O_EXCL never follows a symbolic link (an existing one, dangling or not, gives EEXIST).
+    fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | NOFOLLOW, 0o644);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw error;
+    if (codeOf(error) === 'EEXIST') {
+      if (lexists(file)?.isSymbolicLink()) throw symbolicLinkRefused(file);
+      return false;
+    }
+    throw writeFailed(file, 'create the lock file', error, '');
   }
   try {
-    fs.writeSync(fd, content);
+    writeAll(fd, Buffer.from(content, 'utf8'));
   } catch (error) {
     fs.closeSync(fd);
     fs.rmSync(file, { force: true });
-    throw error;
+    throw writeFailed(file, 'write the lock file', error, '');
   }
   fs.closeSync(fd);
   return true;
@@ -213,17 +339,19 @@ function breakStaleLock(lockFile: string, observed: string): boolean {
  * Runs `fn` while holding `<file>.lock`, created with O_EXCL so only one process (server, other
  * window's server, CLI) holds it. A lock left by a dead process is taken over (see `lockIsStale`).
  */
-export function withFileLock<T>(file: string, fn: () => T, timeoutMs = 10_000): T {
+export function withFileLock<T>(file: string, fn: () => T, timeoutMs = 10_000, options: WriteOptions = {}): T {
   const lockFile = `${file}.lock`;
   if (heldLocks.has(lockFile)) throw new Error(`${lockFile} is already held by this process`);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  // Before the folder is created: `mkdir -p` through a link would create folders outside.
+  if (options.root !== undefined) assertWritableInside(options.root, lockFile);
+  mkdirFor(file);
   const deadline = Date.now() + timeoutMs;
   const token = lockToken();
   let wait = 1;
   for (;;) {
     if (createExclusive(lockFile, token)) break;
     const content = readText(lockFile);
-    if (content === undefined && !fs.existsSync(lockFile)) continue; // released in between: try again at once
+    if (content === undefined && lexists(lockFile) === undefined) continue; // released in between: try again at once
     // Retry at once when a stale lock was removed (by us or by whoever beat us to it); otherwise wait.
     if (content !== undefined && lockIsStale(lockFile, content) && breakStaleLock(lockFile, content)) continue;
     if (Date.now() > deadline) throw new LockTimeoutError(`${lockFile} is held by another process; remove it if no Loopmark process is running`);

@@ -1,9 +1,10 @@
 // Label files: one JSON object per line, written by appending (durable, safe with several writers)
 // and compacted to a canonical order (sorted, fixed key order, LF) so that git diffs stay small.
 import * as fs from 'node:fs';
-import { appendDurable, removeOrphans, withFileLock, writeFileAtomic } from './fsutil';
+import { appendDurable, LockTimeoutError, removeOrphans, withFileLock, WriteFailedError, writeFileAtomic } from './fsutil';
 import { isBlank, jsonErrorPosition, splitLines } from './jsonl';
 import { canonicalSet } from './labelSets';
+import { assertWritableInside, PathOutsideWorkspaceError } from './paths';
 import { ANSWERS, LABEL_SOURCES, type Answer, type LabelRecord, type LabelSource, type LabelTarget, type LineProblem } from './types';
 
 
@@ -179,20 +180,32 @@ function readIfExists(file: string): string {
   }
 }
 
+/** The same error with `prefix` before its message, so the user reads what was lost first. */
+function prefixed(error: unknown, prefix: string): unknown {
+  if (error instanceof WriteFailedError) return new WriteFailedError(error.file, error.code, `${prefix}${error.message}`);
+  if (error instanceof PathOutsideWorkspaceError) return new PathOutsideWorkspaceError(`${prefix}${error.message}`);
+  if (error instanceof LockTimeoutError) return new LockTimeoutError(`${prefix}${error.message}`);
+  return error;
+}
+
 /**
  * A label file on disk. Every write holds the file's lock. `append` is durable when it returns;
- * `compact` rewrites the file canonically but never when any line fails to parse.
+ * `compact` rewrites the file canonically but never when any line fails to parse. With the workspace
+ * `root`, every write (the file, its lock, its temp files) is checked at write time to be really inside
+ * it (see paths.ts: a symbolic link that appeared after the dataset was bound is refused).
  */
 export class LabelFile {
-  constructor(readonly path: string) {}
+  constructor(readonly path: string, readonly root?: string) {}
 
   read(): ParsedLabels {
     return parseLabels(readIfExists(this.path));
   }
 
   /**
-   * Appends records durably. A record that would not read back as itself (a wrong answer, a label that is
-   * not a string: bad input from a client) is refused with an error, so a write never breaks the file.
+   * Appends records durably, all or none. A record that would not read back as itself (a wrong answer, a
+   * label that is not a string: bad input from a client) is refused with an error, so a write never breaks
+   * the file. A write that fails (a full disk, a symbolic link) throws an error that starts with "not saved"
+   * and names the file; the file is left as it was.
    */
   append(records: readonly LabelRecord[]): void {
     if (records.length === 0) return;
@@ -203,18 +216,49 @@ export class LabelFile {
       return line;
     });
     const text = `${lines.join('\n')}\n`;
-    withFileLock(this.path, () => appendDurable(this.path, text));
+    const options = this.root === undefined ? {} : { root: this.root };
+    try {
+      // Before the lock too: creating the lock (and its folder) is already a write.
+      if (this.root !== undefined) assertWritableInside(this.root, this.path);
+      withFileLock(this.path, () => appendDurable(this.path, text, options), undefined, options);
+    } catch (error) {
+      throw prefixed(error, `${records.length === 1 ? 'The label was' : `${records.length} labels were`} not saved: `);
+    }
   }
 
-  /** Rewrites the file in canonical order. Returns false (and writes nothing) when a line is unparseable. */
+  /**
+   * Rewrites the file in canonical order. Returns false (and writes nothing) when a line is unparseable.
+   * The new text must read back as the same records before it replaces the file; a rewrite that fails
+   * (a full disk) throws and leaves the file as it was.
+   */
   compact(): { written: boolean; parsed: ParsedLabels } {
+    const options = this.root === undefined ? {} : { root: this.root };
+    if (this.root !== undefined) assertWritableInside(this.root, this.path);
     return withFileLock(this.path, () => {
       removeOrphans(this.path); // temp files of a compaction that was killed before its rename
       const parsed = parseLabels(readIfExists(this.path));
       if (parsed.problems.length > 0 || parsed.canonical) return { written: false, parsed };
-      writeFileAtomic(this.path, canonicalLabelText(parsed.records.values()));
+      writeFileAtomic(this.path, canonicalLabelText(parsed.records.values()), { ...options, verify: (written) => this.verifySame(written, parsed) });
       return { written: true, parsed };
-    });
+    }, undefined, options);
+  }
+
+  /** Throws unless `written` parses to exactly the records of `parsed` (the same keys, the same bytes each). */
+  private verifySame(written: string, parsed: ParsedLabels): void {
+    const back = parseLabels(written);
+    let same = back.problems.length === 0 && back.records.size === parsed.records.size;
+    if (same) {
+      for (const [key, record] of parsed.records) {
+        const other = back.records.get(key);
+        if (!other || serializeLabel(other) !== serializeLabel(record)) {
+          same = false;
+          break;
+        }
+      }
+    }
+    if (!same) {
+      throw new Error(`the canonical text of ${this.path} does not read back as its ${parsed.records.size} records (${back.records.size} read, ${back.problems.length} bad lines); the file was left as it was`);
+    }
   }
 }
 

@@ -424,7 +424,8 @@ export class Project implements FolderView {
   labelStore(labelPath: string): LabelStore {
     let store = this.labelStores.get(labelPath);
     if (!store) {
-      const file = new LabelFile(labelPath);
+      // reliability (issue 10): the root lets every write check, at write time, that it stays inside the workspace.
+      const file = new LabelFile(labelPath, this.root);
       const seen = statOf(labelPath);
       try {
         const parsed = file.read();
