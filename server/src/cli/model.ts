@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
+import { writeFileAtomic } from '../core/fsutil';
 import { readJsonLines } from '../core/jsonl';
 import { Learner } from '../core/kinds/classify/learner';
 import { crossValidate, holdout, simulateLearningCurve, type EvalResult, type Example } from '../core/model/evaluate';
@@ -129,7 +130,8 @@ export function registerModelCommands(program: Command, open: Open): void {
         }
       }
       const text = lines.length ? `${lines.join('\n')}\n` : '';
-      if (o.out) fs.writeFileSync(path.resolve(o.out), text);
+      // Atomic, complete, and inside the workspace (a link at --out is refused), like every write of Loopmark.
+      if (o.out) writeFileAtomic(path.resolve(o.out), text, { root: project.root });
       else process.stdout.write(text);
       if (state.state === 'cold') process.stderr.write(`loopmark: the model is in cold start (fewer than ${state.minExamplesPerLabel} labels of some label): scores are not reliable yet\n`);
     });

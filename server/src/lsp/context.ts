@@ -5,7 +5,10 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ErrorCodes, LSPErrorCodes, ResponseError, type Connection } from 'vscode-languageserver/node';
 import { InvalidDecisionError } from '../core/kinds/kind';
+import { WriteFailedError } from '../core/fsutil';
+import { PathOutsideWorkspaceError } from '../core/paths';
 import { CancelledError } from '../core/slicer';
+import { LabelFileError } from '../core/workspace/project';
 import type { Located, WorkspaceService } from '../core/workspace/service';
 
 export interface Documents {
@@ -40,6 +43,11 @@ function toResponseError(context: ServerContext, what: string, error: unknown): 
   if (error instanceof ResponseError) return error;
   if (error instanceof CancelledError) return new ResponseError(LSPErrorCodes.RequestCancelled, 'cancelled');
   if (error instanceof InvalidDecisionError) return new ResponseError(ErrorCodes.InvalidParams, `Loopmark: ${error.message}`);
+  // The disk or the workspace refused a write: the user's message names the file; no stack in the log.
+  if (error instanceof WriteFailedError || error instanceof PathOutsideWorkspaceError || error instanceof LabelFileError) {
+    context.connection.console.error(`Loopmark: ${error.message}`);
+    return new ResponseError(LSPErrorCodes.RequestFailed, `Loopmark: ${error.message}`);
+  }
   const message = `Loopmark: ${what} failed: ${(error as Error).message}`;
   context.connection.console.error(`${message}\n${(error as Error).stack ?? ''}`);
   return new ResponseError(ErrorCodes.InternalError, message);

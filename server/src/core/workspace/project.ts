@@ -9,7 +9,7 @@ import { Dataset, type DatasetFields, type DatasetView, type LineEdit, type Samp
 import { DiskDataset } from '../diskDataset';
 import { InvalidDecisionError, type Decision, type Finding, type ModelState, type RecordInfo, type RecordUnit, type SamplePredictions } from '../kinds/kind';
 import { kindOf } from '../kinds/registry';
-import { CancelledError, drive } from '../slicer';
+import { CancelledError, drive, runToEnd } from '../slicer';
 import { canonicalLabelText, LabelFile, LabelIndex } from '../labels';
 import { predictedLabels } from '../labelSets';
 import { isInside, PathOutsideWorkspaceError, resolveInside, toRelative } from '../paths';
@@ -541,11 +541,7 @@ export class Project implements FolderView {
 
   /** Accept decisions for the unlabeled samples of a dataset whose shown prediction scores at least `minScore`. */
   acceptableAbove(file: string, minScore: number): Decision[] {
-    const steps = this.acceptableAboveSteps(file, minScore);
-    for (;;) {
-      const step = steps.next();
-      if (step.done) return step.value;
-    }
+    return runToEnd(this.acceptableAboveSteps(file, minScore));
   }
 
   *acceptableAboveSteps(file: string, minScore: number): Generator<void, Decision[]> {
@@ -735,11 +731,7 @@ export class Project implements FolderView {
   }
 
   status(file: string): DatasetStatus | undefined {
-    const steps = this.statusSteps(file);
-    for (;;) {
-      const step = steps.next();
-      if (step.done) return step.value;
-    }
+    return runToEnd(this.statusSteps(file));
   }
 
   /** Counts of a dataset in steps (a million lines take longer than one slice). */

@@ -4,6 +4,7 @@
 // multi-label classifier (one-vs-rest, per-label threshold) trained on the decisions' sets.
 import type { Sample } from '../../dataset';
 import { canonicalSet, labelThresholds, leastSure } from '../../labelSets';
+import { runToEnd } from '../../slicer';
 import { TextClassifier, type LabeledText } from '../../model/classifier';
 import type { DatasetEntry, FolderView, Predictor } from '../../workspace/folder';
 import type { LabelRecord, Prediction, Task } from '../../types';
@@ -87,11 +88,7 @@ export class Learner implements Predictor, KindLearner {
 
   /** The labeled examples of a task across its datasets, in the order of the decisions (time, then id). */
   examples(task: Task, entries: Iterable<DatasetEntry>): LabeledText[] {
-    const steps = this.exampleSteps(task, entries);
-    for (;;) {
-      const step = steps.next();
-      if (step.done) return step.value;
-    }
+    return runToEnd(this.exampleSteps(task, entries));
   }
 
   *exampleSteps(task: Task, entries: Iterable<DatasetEntry>): Generator<void, LabeledText[]> {
@@ -123,8 +120,7 @@ export class Learner implements Predictor, KindLearner {
 
   /** Trains every task's model from scratch from the label files. Same files, same model. */
   trainAll(): void {
-    const steps = this.trainSteps();
-    while (!steps.next().done);
+    runToEnd(this.trainSteps());
   }
 
   /**
