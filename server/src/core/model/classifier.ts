@@ -17,7 +17,7 @@
 //    ~3%. Examples the queue picked (random: false) never enter it: they are the hard cases.
 //    `retrain` holds out the examples drawn at random (or, when no example says, 10%: whole
 //    groups if the examples have groups, else every 10th), trains on the rest, records the
-//    held-out logits for the calibration, then runs one more epoch over all examples.
+//    held-out logits for the calibration, then learns them too (in one more epoch over all).
 //  - Features may be weighed by inverse document frequencies over the dataset (idf.ts, setIdf).
 //  - Deterministic: no Math.random; retrain's epoch shuffles use a seeded PRNG, so the same
 //    examples in the same order give bit-identical weights (see weightsHash()).
@@ -624,14 +624,15 @@ export class TextClassifier {
     };
     for (let e = 0; e < epochs; e++) yield* epoch.call(this, train, e);
     if (held.length > 0) {
-      // record the held-out logits (out-of-sample) for calibration, then one more epoch over all
-      // examples, so that the held-out ones are learned as often as the last epoch's others
+      // record the held-out logits (out-of-sample) for calibration, then learn them: in one more
+      // epoch over all examples when there were several (the held-out fifth drawn at random would
+      // otherwise be learned once against five times), else once, as every other example
       for (const i of held) {
         const x = this.featurizer.featurizeScaled(examples[i].text);
         this.logits(x, x.scale);
         this.recordCalibration(ys[i]);
       }
-      yield* epoch.call(this, Array.from({ length: n }, (_, i) => i), epochs);
+      yield* epoch.call(this, epochs > 1 ? Array.from({ length: n }, (_, i) => i) : held, epochs);
     }
     this.labelCounts = counts;
     this.nExamples = n;
