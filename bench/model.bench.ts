@@ -11,6 +11,7 @@ import { modelBuckets } from '../server/src/core/learner';
 import { TextClassifier } from '../server/src/core/model/classifier';
 import { Featurizer } from '../server/src/core/model/features';
 import { mulberry32 } from '../server/src/core/model/prng';
+import { benchModelComparison } from './compare.bench';
 
 // ---------------------------------------------------------------------------------------------
 // Brown corpus loader
@@ -348,5 +349,7 @@ export async function benchModel(): Promise<BenchResult[]> {
     });
   }
   if (sink === 0.5) console.log(''); // keep the baselines' work observable
+  // accuracy against TF-IDF + logistic regression and the queue against random order, on two corpora
+  results.push(...(await benchModelComparison()));
   return results;
 }
