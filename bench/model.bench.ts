@@ -11,6 +11,7 @@ import { modelBuckets } from '../server/src/core/kinds/classify/learner';
 import { TextClassifier } from '../server/src/core/model/classifier';
 import { Featurizer } from '../server/src/core/model/features';
 import { mulberry32 } from '../server/src/core/model/prng';
+import { benchModelComparison } from './compare.bench';
 
 // ---------------------------------------------------------------------------------------------
 // Brown corpus loader
@@ -280,6 +281,14 @@ export async function benchModel(): Promise<BenchResult[]> {
       g.retrain(passages.slice(4000, 12000).map((p) => ({ text: p.text, label: p.genre })));
       return g;
     })()],
+    ['4 labels, with idf over 8,000 passages (as the embedded model of a task)', ((): TextClassifier => {
+      const f = new TextClassifier({ labels });
+      const df = f.documentFrequencies();
+      for (const p of passages.slice(0, 8000)) df.add(p.text);
+      f.setIdf(df.idf());
+      for (const ex of updTexts) f.update(ex.text, ex.label);
+      return f;
+    })()],
     ['4 labels, mergeGrams: true (exact n-gram counts, slower)', ((): TextClassifier => {
       const f = new TextClassifier({ labels, features: { mergeGrams: true } });
       for (const ex of updTexts) f.update(ex.text, ex.label);
@@ -294,7 +303,7 @@ export async function benchModel(): Promise<BenchResult[]> {
     ], 7);
     const us = perText(ms);
     // The target is the default featuriser's; mergeGrams is an option a task does not get by default.
-    const optional = name.includes('mergeGrams');
+    const optional = name.includes('mergeGrams') || name.includes('idf');
     results.push({
       name: `model: predict, 500-char text, ${name}`,
       value: Number(us.toFixed(2)),
@@ -348,5 +357,7 @@ export async function benchModel(): Promise<BenchResult[]> {
     });
   }
   if (sink === 0.5) console.log(''); // keep the baselines' work observable
+  // accuracy against TF-IDF + logistic regression and the queue against random order, on two corpora
+  results.push(...(await benchModelComparison()));
   return results;
 }

@@ -270,16 +270,14 @@ describe('model: evaluation', function () {
     assert.ok(r.accuracy > r.majorityBaseline, `${r.accuracy} vs ${r.majorityBaseline}`);
   });
 
-  it('simulates learning curves: active-learning queue vs random order', () => {
-    const common = { examples, step: 100, maxLabels: 1000, testFraction: 0.25, seed: 1, poolSample: 2000 };
+  it('simulates learning curves: active-learning queue vs random order, retrained after every batch', () => {
+    const common = { examples, step: 100, maxLabels: 500, testFraction: 0.25, seed: 1, poolSample: 2000 };
     const queue = simulateLearningCurve({ ...common, strategy: 'queue' });
     const random = simulateLearningCurve({ ...common, strategy: 'random' });
-    assert.equal(queue.length, 10);
-    assert.equal(random.length, 10);
-    assert.deepEqual(queue.map((p) => p.labels), [100, 200, 300, 400, 500, 600, 700, 800, 900, 1000]);
-    assert.deepEqual(queue[0], random[0], 'same random first batch');
-    for (const c of [queue, random]) for (const p of c) assert.ok(p.accuracy >= 0 && p.accuracy <= 1);
-    assert.ok(random[9].accuracy > random[0].accuracy - 0.05);
+    assert.deepEqual(queue.map((p) => p.labels), [100, 200, 300, 400, 500]);
+    assert.deepEqual(random.map((p) => p.labels), [100, 200, 300, 400, 500]);
+    for (const c of [queue, random]) for (const p of c) assert.ok(p.accuracy >= 0 && p.accuracy <= 1 && p.ece >= 0 && p.confident.correct <= p.confident.n);
+    assert.ok(random[4].accuracy > random[0].accuracy - 0.05);
     console.log(`      learning curve (labels: accuracy), queue:  ${queue.map((p) => `${p.labels}:${p.accuracy.toFixed(3)}`).join(' ')}`);
     console.log(`      learning curve (labels: accuracy), random: ${random.map((p) => `${p.labels}:${p.accuracy.toFixed(3)}`).join(' ')}`);
     const again = simulateLearningCurve({ ...common, strategy: 'queue', maxLabels: 300 });

@@ -5,7 +5,8 @@ import type { Command } from 'commander';
 import { writeFileAtomic } from '../core/fsutil';
 import { readJsonLines } from '../core/jsonl';
 import { Learner } from '../core/kinds/classify/learner';
-import { crossValidate, holdout, simulateLearningCurve, type EvalResult, type Example } from '../core/model/evaluate';
+import { COMPARISON_SIZES, compareQueueWithRandom, compareWithBaseline, type QueueComparison, type SizeComparison } from '../core/model/compare';
+import { crossValidate, holdout, type EvalResult, type Example } from '../core/model/evaluate';
 import type { DatasetEntry, Project } from '../core/workspace/project';
 import { predictedLabels } from '../core/labelSets';
 import { reviewQueue } from '../core/reviewQueue';
@@ -165,17 +166,19 @@ export function registerModelCommands(program: Command, open: Open): void {
 
   program
     .command('simulate')
-    .description('replay gold labels in queue order and in random order; accuracy after every k labels')
+    .description('replay gold labels in queue order and in random order (model retrained after every batch); accuracy after every batch, labels to reach 95% of the full-pool accuracy, and the embedded model against TF-IDF + logistic regression at 50-1,000 labels')
     .requiredOption('--gold <file>', 'gold labels: JSONL of {"text","label"} (or {"id","label"} with --dataset)')
     .option('--dataset <file>', 'the dataset whose texts the gold ids refer to')
-    .option('--step <k>', 'labels per step', '20')
-    .option('--max <n>', 'stop after this many labels')
+    .option('--step <k>', 'labels per batch', '50')
+    .option('--max <n>', 'stop after this many labels', '1000')
     .option('--test <fraction>', 'held-out test fraction', '0.2')
-    .option('--seed <n>', 'seed', '1')
+    .option('--seed <n>', 'first seed', '1')
+    .option('--seeds <n>', 'seeds (splits and orders) to average over', '1')
+    .option('--no-baseline', 'skip the comparison with TF-IDF + logistic regression')
     .option('--json', 'print JSON for machines')
     .option('--multi-label', 'gold sets (multi-label); the default when the dataset\'s task is multi-label or a gold "labels" list has other than one label')
     .option('--root <folder>', 'workspace folder (with --dataset)')
-    .action(async (o: { gold: string; dataset?: string; step: string; max?: string; test: string; seed: string; json?: boolean; root?: string; multiLabel?: boolean }) => {
+    .action(async (o: { gold: string; dataset?: string; step: string; max: string; test: string; seed: string; seeds: string; baseline: boolean; json?: boolean; root?: string; multiLabel?: boolean }) => {
       let texts: Map<string, string> | undefined;
       let multiLabel = o.multiLabel === true;
       if (o.dataset) {
@@ -193,15 +196,49 @@ export function registerModelCommands(program: Command, open: Open): void {
       if (examples.some((e) => Array.isArray(e.label) && e.label.length !== 1)) multiLabel = true;
       // Single-label replay takes one label per example (a list of one is that label); multi-label a set each.
       examples = examples.map((e) => ({ ...e, label: multiLabel ? (Array.isArray(e.label) ? e.label : [e.label]) : Array.isArray(e.label) ? e.label[0]! : e.label }));
-      const common = { examples, multiLabel, step: Number(o.step), testFraction: Number(o.test), seed: Number(o.seed), ...(o.max ? { maxLabels: Number(o.max) } : {}) };
-      const queue = simulateLearningCurve({ ...common, strategy: 'queue' });
-      const random = simulateLearningCurve({ ...common, strategy: 'random' });
+      const first = Number(o.seed);
+      const seeds = Array.from({ length: Math.max(1, Number(o.seeds)) }, (_, i) => first + i);
+      const step = Number(o.step);
+      const testFraction = Number(o.test);
+      const cmp = compareQueueWithRandom(examples, { seeds, step, maxLabels: Number(o.max), testFraction, multiLabel });
+      const pool = examples.length - Math.round(testFraction * examples.length);
+      const sizes = COMPARISON_SIZES.filter((n) => n <= pool);
+      // The baseline is single-label (one softmax over the labels).
+      const baseline = o.baseline && !multiLabel && sizes.length > 0 ? compareWithBaseline(examples, { seeds, sizes, testFraction }) : undefined;
       if (o.json) {
-        process.stdout.write(`${JSON.stringify({ gold: o.gold, examples: examples.length, ...(multiLabel ? { multiLabel } : {}), queue, random }, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({
+          gold: o.gold, examples: examples.length, ...(multiLabel ? { multiLabel } : {}), step, seeds,
+          queue: cmp.queue, random: cmp.random, fullAccuracy: cmp.fullAccuracy,
+          labelsToReach95: { queue: cmp.queueReach ?? null, random: cmp.randomReach ?? null },
+          ...(baseline ? { baseline } : {}),
+        }, null, 2)}\n`);
         return;
       }
-      const rows = queue.map((q, i) => `  ${String(q.labels).padStart(6)}  ${fixed(q.accuracy).padStart(8)}  ${fixed(random[i]?.accuracy ?? NaN).padStart(8)}`);
-      const head = `${examples.length} gold labels${multiLabel ? ' (multi-label: subset accuracy)' : ''}, test fraction ${o.test}`;
-      process.stdout.write([head, '  labels     queue    random', ...rows, ''].join('\n'));
+      process.stdout.write(formatSimulation(o.gold, examples.length, multiLabel, testFraction, seeds.length, cmp, baseline));
     });
+}
+
+/** The text output of `loopmark simulate`: the curves, the labels to 95%, and the baseline table. */
+export function formatSimulation(gold: string, n: number, multiLabel: boolean, testFraction: number, seeds: number, cmp: QueueComparison, baseline?: SizeComparison[]): string {
+  const rows = cmp.queue.map((q, i) => {
+    const r = cmp.random[i];
+    return `  ${String(q.labels).padStart(6)}  ${fixed(q.accuracy).padStart(8)}  ${fixed(r?.accuracy ?? NaN).padStart(8)}  ${fixed(q.macroF1).padStart(8)}  ${fixed(r?.macroF1 ?? NaN).padStart(8)}`;
+  });
+  const reach = (v: number | undefined): string => (v === undefined ? `more than ${cmp.queue.at(-1)?.labels ?? 0}` : String(v));
+  const out = [
+    `${gold}: ${n} gold labels${multiLabel ? ' (multi-label: subset accuracy)' : ''}, test fraction ${testFraction}, ${seeds} seed${seeds === 1 ? '' : 's'}; the model is retrained after every batch`,
+    '  labels  queue acc random acc  queue F1 random F1',
+    ...rows,
+    '',
+    `  full pool accuracy ${fixed(cmp.fullAccuracy)}; labels to reach 95% of it (${fixed(0.95 * cmp.fullAccuracy)}): queue ${reach(cmp.queueReach)}, random ${reach(cmp.randomReach)}`,
+  ];
+  if (baseline) {
+    out.push('', '  embedded model vs TF-IDF word+char n-grams + logistic regression, the same labels (random order)');
+    out.push('  labels  model acc  base acc  model F1   base F1  model ms   base ms');
+    for (const r of baseline) {
+      out.push(`  ${String(r.labels).padStart(6)}  ${fixed(r.model.accuracy).padStart(9)}  ${fixed(r.baseline.accuracy).padStart(8)}  ${fixed(r.model.macroF1).padStart(8)}  ${fixed(r.baseline.macroF1).padStart(8)}  ${r.model.trainMs.toFixed(0).padStart(8)}  ${r.baseline.trainMs.toFixed(0).padStart(8)}`);
+    }
+  }
+  out.push('');
+  return out.join('\n');
 }

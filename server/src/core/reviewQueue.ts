@@ -3,7 +3,7 @@
 // yield between them; at most POOL_SIZE samples are scored per ranking, as active-learning tools do
 // on large pools, so a million-sample task ranks in bounded time.
 import { mulberry32 } from './model/prng';
-import { topN, type QueueCandidate, type ScoredPrediction } from './model/queue';
+import { withRandomDraws, type QueueCandidate, type ScoredPrediction } from './model/queue';
 import { labelThresholds, predictedLabels } from './labelSets';
 import type { DatasetEntry, Project } from './workspace/project';
 import type { Prediction, Task } from './types';
@@ -113,7 +113,7 @@ export function* reviewQueueSteps(project: Project, task: Task, n: number, optio
     if (!sample) continue;
     const key = `${entry.path}#${line}`;
     const { file, model, shown } = project.predictions(entry, sample);
-    const candidate: QueueCandidate = { key, order: i };
+    const candidate: QueueCandidate = { key, id: sample.id, order: i };
     // A model in cold start does not rank: its opinion shows only in hovers until it has seen enough labels.
     const modelLike = model && !model.coldStart ? model : file;
     if (modelLike) candidate.model = scored(modelLike, task);
@@ -126,7 +126,10 @@ export function* reviewQueueSteps(project: Project, task: Task, n: number, optio
   }
   yield;
   // In pool order the candidates keep their file order, which the strategies use to break ties.
-  return topN(candidates, task.queue.strategy, n, { seed: options.seed ?? 0 }).map((key) => items.get(key)!);
+  // An uncertainty queue takes every fifth sample from the random stratum (model/queue.ts): the
+  // calibration is fitted on those labels, and they keep the queue from beating random order
+  // only on the model's blind spots.
+  return withRandomDraws(candidates, task.queue.strategy, n, { seed: options.seed ?? 0 }).map((key) => items.get(key)!);
 }
 
 /** The queue, computed at once (CLI, tests). */

@@ -135,4 +135,6 @@ export interface Learner {
   learn(task: Task, sample: Sample, record: LabelRecord): void;
   predict(task: Task, sample: Sample): Prediction | undefined;
   state(task: Task): ModelState;
+  /** Set by the workspace: called when the model changed in the background (a retrain swapped in). */
+  onRetrained?: ((task: Task) => void) | undefined;
 }

@@ -10,16 +10,21 @@
 //    the Brown corpus (4 sections, held-out documents) and was not better (0.66 vs 0.66 with all
 //    training data; 0.46-0.55 vs 0.55-0.60 with 100-500 labels) while doubling memory and
 //    prediction time, so it was left out.
-//  - Calibration: the logits of every example are recorded *before* the model learns from it (a
-//    prequential, out-of-sample prediction) in a ring buffer of the most recent examples; from it
-//    a temperature (single-label) or per-label Platt scaling (multi-label) is fitted by Newton's
-//    method, lazily, when a prediction is asked for and the window changed by ~3%. `retrain`
-//    holds out 10% (whole groups if the examples have groups, else every 10th example), trains on
-//    the rest, records the held-out logits for the calibration, then learns the held-out part too.
+//  - Calibration (calibration.ts): the logits of an example drawn at random are recorded *before*
+//    the model learns from it (a prequential, out-of-sample prediction) in a ring buffer of the
+//    most recent ones; from it a bounded temperature (single-label) or per-label Platt scaling
+//    (multi-label) is fitted, lazily, when a prediction is asked for and the window changed by
+//    ~3%. Examples the queue picked (random: false) never enter it: they are the hard cases.
+//    `retrain` holds out the examples drawn at random (or, when no example says, 10%: whole
+//    groups if the examples have groups, else every 10th), trains on the rest, records the
+//    held-out logits for the calibration, then learns them too (in one more epoch over all).
+//  - Features may be weighed by inverse document frequencies over the dataset (idf.ts, setIdf).
 //  - Deterministic: no Math.random; retrain's epoch shuffles use a seeded PRNG, so the same
 //    examples in the same order give bit-identical weights (see weightsHash()).
 
+import { fitPlatt, fitTemperature } from './calibration';
 import { Featurizer, fnv1a, type FeatureOptions, type SparseVector } from './features';
+import { DocumentFrequencies } from './idf';
 import { permutation } from './prng';
 
 export interface Prediction {
@@ -41,6 +46,11 @@ export interface LabeledText {
   label: string | string[];
   /** Optional group (e.g. source document): retrain's calibration hold-out takes whole groups. */
   group?: string;
+  /**
+   * true: the example was drawn at random (the calibration is fitted on these only); false: the
+   * queue picked it for its uncertainty (never used for calibration); undefined: not known.
+   */
+  random?: boolean;
 }
 
 export interface ClassifierOptions {
@@ -68,7 +78,14 @@ export interface ClassifierOptions {
   calibrationWindow?: number;
 }
 
-const MIN_CALIBRATION = 30; // fewer out-of-sample examples than this: no calibration (T = 1)
+/** Examples at least for the fallback hold-out of retrain (every 10th of 300 or more). */
+const MIN_CALIBRATION = 30;
+/**
+ * Examples drawn at random that retrain holds out for the calibration, at least: 10 is the
+ * random fifth of the first 50 labels; the prior on the temperature (calibration.ts) keeps a fit
+ * on so few sane.
+ */
+const MIN_RANDOM_CALIBRATION = 10;
 
 function sigmoid(z: number): number {
   return z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
@@ -441,16 +458,36 @@ export class TextClassifier {
   // learning
   // ------------------------------------------------------------------------------------------
 
-  /** Learn one example online. Unknown labels are added to the label set. */
-  update(text: string, label: string | string[]): void {
+  /**
+   * Learn one example online. Unknown labels are added to the label set. An example the queue
+   * picked (`random: false`) does not enter the calibration window.
+   */
+  update(text: string, label: string | string[], opts: { random?: boolean } = {}): void {
     const ys = this.targetIndices(label);
     const x = this.featurizer.featurizeScaled(text);
-    this.learn(x, x.scale, ys, true);
+    this.learn(x, x.scale, ys, opts.random !== false);
   }
 
   /** Learn one example given as a vector from `features()`. */
-  updateFeatures(x: SparseVector, label: string | string[]): void {
-    this.learn(x, 1, this.targetIndices(label), true);
+  updateFeatures(x: SparseVector, label: string | string[], opts: { random?: boolean } = {}): void {
+    this.learn(x, 1, this.targetIndices(label), opts.random !== false);
+  }
+
+  /**
+   * Weigh the features by these inverse document frequencies (from documentFrequencies(), one
+   * per bucket), or by 1 (undefined). Set it before retrain: the weights learned are for it.
+   */
+  setIdf(idf: Float32Array | undefined): void {
+    this.featurizer.setIdf(idf);
+  }
+
+  get idf(): Float32Array | undefined {
+    return this.featurizer.idf;
+  }
+
+  /** A counter of document frequencies over this model's features (add the dataset's texts, then setIdf(counter.idf())). */
+  documentFrequencies(): DocumentFrequencies {
+    return new DocumentFrequencies(this.featurizer.options);
   }
 
   private targetIndices(label: string | string[]): number[] {
@@ -535,6 +572,16 @@ export class TextClassifier {
    * order shuffled with the seed). Same examples in the same order => identical weights.
    */
   retrain(examples: ReadonlyArray<LabeledText>, opts: { epochs?: number } = {}): void {
+    const steps = this.retrainSteps(examples, opts);
+    while (!steps.next().done);
+  }
+
+  /**
+   * retrain in steps: yields after every `stepSize` examples learned (default 500, about 2-4 ms
+   * of 100-500-char texts), so that a server can train in the background between requests. The
+   * model is consistent only once the generator is done: train a fresh classifier and swap it in.
+   */
+  *retrainSteps(examples: ReadonlyArray<LabeledText>, opts: { epochs?: number; stepSize?: number } = {}): Generator<void, void> {
     // reset weights, keep the label set (plus any new label in the examples)
     for (const ex of examples) this.targetIndices(ex.label);
     const L = this.L;
@@ -553,21 +600,74 @@ export class TextClassifier {
 
     const n = examples.length;
     if (n === 0) return;
+    const stepSize = Math.max(1, opts.stepSize ?? 500);
     const ys = examples.map((ex) => this.targetIndices(ex.label));
     const epochs = opts.epochs ?? (this.epochsOpt === 'auto' ? Math.max(1, Math.min(5, Math.round(100000 / n))) : this.epochsOpt);
-    // calibration hold-out (if there are enough examples): every 10th example, or, when the
-    // examples have groups, the groups whose name hashes to 0 mod 10, so that the held-out
-    // texts are as new to the model as the texts it will be asked about
-    const holdOut = this.doCalibrate && n >= 10 * MIN_CALIBRATION;
+    const { train, held } = this.calibrationSplit(examples);
+
+    let sinceYield = 0;
+    const counts = new Array<number>(L).fill(0);
+    for (const y of ys) for (const k of y) counts[k]++;
+    const epoch = function* (this: TextClassifier, indices: number[], e: number): Generator<void, void> {
+      // every epoch is shuffled (seeded): files are often sorted by label, and SGD in sorted
+      // order ends up predicting whatever came last
+      const order = permutation(indices.length, (Math.imul(this.seed, 7919) + e) | 0);
+      for (let t = 0; t < indices.length; t++) {
+        const i = indices[order[t]];
+        const x = this.featurizer.featurizeScaled(examples[i].text);
+        this.learn(x, x.scale, ys[i], false);
+        if (++sinceYield >= stepSize) {
+          sinceYield = 0;
+          yield;
+        }
+      }
+    };
+    for (let e = 0; e < epochs; e++) yield* epoch.call(this, train, e);
+    if (held.length > 0) {
+      // record the held-out logits (out-of-sample) for calibration, then learn them: in one more
+      // epoch over all examples when there were several (the held-out fifth drawn at random would
+      // otherwise be learned once against five times), else once, as every other example
+      for (const i of held) {
+        const x = this.featurizer.featurizeScaled(examples[i].text);
+        this.logits(x, x.scale);
+        this.recordCalibration(ys[i]);
+      }
+      yield* epoch.call(this, epochs > 1 ? Array.from({ length: n }, (_, i) => i) : held, epochs);
+    }
+    this.labelCounts = counts;
+    this.nExamples = n;
+    if (held.length) this.recalibrate();
+  }
+
+  /**
+   * Which examples retrain holds out for the calibration. The examples drawn at random, when at
+   * least MIN_RANDOM_CALIBRATION say so (those the queue picked are its hard cases: a calibration
+   * on them makes every other score too low); else, with enough examples, every 10th, or, when
+   * the examples have groups, the groups whose name hashes to 0 mod 10, so that the held-out
+   * texts are as new to the model as the texts it will be asked about.
+   */
+  private calibrationSplit(examples: ReadonlyArray<LabeledText>): { train: number[]; held: number[] } {
+    const n = examples.length;
     const train: number[] = [];
     const held: number[] = [];
+    if (!this.doCalibrate) {
+      for (let i = 0; i < n; i++) train.push(i);
+      return { train, held };
+    }
+    let drawn = 0;
+    for (const ex of examples) if (ex.random === true) drawn++;
+    if (drawn >= MIN_RANDOM_CALIBRATION && drawn < n) {
+      for (let i = 0; i < n; i++) (examples[i].random === true ? held : train).push(i);
+      return { train, held };
+    }
+    const holdOut = n >= 10 * MIN_CALIBRATION;
     const hasGroups = examples.some((ex) => ex.group !== undefined);
     const groupHeld = new Map<string, boolean>();
     let nGroups = 0;
     for (let i = 0; i < n; i++) {
       let h: boolean;
       const grp = examples[i].group;
-      if (!holdOut) h = false;
+      if (!holdOut || examples[i].random === false) h = false;
       else if (!hasGroups) h = i % 10 === 9;
       else if (grp === undefined) h = false;
       else {
@@ -585,34 +685,9 @@ export class TextClassifier {
       // too few groups for a group hold-out: fall back to every 10th example
       train.length = 0;
       held.length = 0;
-      for (let i = 0; i < n; i++) (holdOut && i % 10 === 9 ? held : train).push(i);
+      for (let i = 0; i < n; i++) (holdOut && i % 10 === 9 && examples[i].random !== false ? held : train).push(i);
     }
-
-    const counts = new Array<number>(L).fill(0);
-    for (const y of ys) for (const k of y) counts[k]++;
-    for (let e = 0; e < epochs; e++) {
-      // every epoch is shuffled (seeded): files are often sorted by label, and SGD in sorted
-      // order ends up predicting whatever came last
-      const order = permutation(train.length, (Math.imul(this.seed, 7919) + e) | 0);
-      for (let t = 0; t < train.length; t++) {
-        const i = train[order[t]];
-        const x = this.featurizer.featurizeScaled(examples[i].text);
-        this.learn(x, x.scale, ys[i], false);
-      }
-    }
-    // record the held-out logits (out-of-sample) for calibration, then learn them too
-    for (const i of held) {
-      const x = this.featurizer.featurizeScaled(examples[i].text);
-      this.logits(x, x.scale);
-      this.recordCalibration(ys[i]);
-    }
-    for (const i of held) {
-      const x = this.featurizer.featurizeScaled(examples[i].text);
-      this.learn(x, x.scale, ys[i], false);
-    }
-    this.labelCounts = counts;
-    this.nExamples = n;
-    if (held.length) this.recalibrate();
+    return { train, held };
   }
 
   // ------------------------------------------------------------------------------------------
@@ -639,7 +714,7 @@ export class TextClassifier {
   }
 
   private maybeRecalibrate(): void {
-    if (!this.doCalibrate || this.calDirty === 0 || this.calFill < MIN_CALIBRATION) return;
+    if (!this.doCalibrate || this.calDirty === 0 || this.calFill < MIN_RANDOM_CALIBRATION) return;
     // refit when the window changed by more than ~3% (and at least 16 examples)
     if (this.calDirty < Math.max(16, this.calFill >> 5)) return;
     this.recalibrate();
@@ -648,116 +723,16 @@ export class TextClassifier {
   /** Fit the temperature / Platt parameters on the calibration window now. */
   recalibrate(): void {
     this.calDirty = 0;
-    if (this.calFill < MIN_CALIBRATION || this.L === 0) return;
+    if (this.calFill < MIN_RANDOM_CALIBRATION || this.L === 0) return;
     if (this.multiLabel) this.fitPlatt();
     else this.fitTemperature();
   }
 
-  /**
-   * Minimise the NLL of softmax(beta * z) over the window in beta = 1/T (convex in beta), by
-   * safeguarded Newton steps.
-   */
   private fitTemperature(): void {
-    const L = this.L;
-    const N = this.calFill;
-    const Z = this.calZ;
-    const Y = this.calY as Int32Array;
-    if (L < 2) return;
-    const nll = (beta: number, wantDerivs: boolean): [number, number, number] => {
-      let f = 0;
-      let d1 = 0;
-      let d2 = 0;
-      for (let i = 0; i < N; i++) {
-        const off = i * L;
-        let max = -Infinity;
-        for (let k = 0; k < L; k++) if (Z[off + k] > max) max = Z[off + k];
-        let s = 0;
-        let sz = 0;
-        let szz = 0;
-        for (let k = 0; k < L; k++) {
-          const zk = Z[off + k] - max;
-          const e = Math.exp(beta * zk);
-          s += e;
-          if (wantDerivs) {
-            sz += e * zk;
-            szz += e * zk * zk;
-          }
-        }
-        const zy = Z[off + Y[i]] - max;
-        f += Math.log(s) - beta * zy;
-        if (wantDerivs) {
-          const ez = sz / s;
-          d1 += ez - zy;
-          d2 += szz / s - ez * ez;
-        }
-      }
-      return [f, d1, d2];
-    };
-    let beta = 1 / this.temperature;
-    let [f, d1, d2] = nll(beta, true);
-    for (let it = 0; it < 30; it++) {
-      let step = d2 > 1e-12 ? -d1 / d2 : -Math.sign(d1) * 0.5 * beta;
-      let next = Math.min(100, Math.max(0.01, beta + step));
-      let [fn] = nll(next, false);
-      let tries = 0;
-      while (fn > f && tries < 20) {
-        step /= 2;
-        next = Math.min(100, Math.max(0.01, beta + step));
-        [fn] = nll(next, false);
-        tries++;
-      }
-      if (fn > f) break;
-      const done = Math.abs(next - beta) < 1e-6 * beta;
-      beta = next;
-      [f, d1, d2] = nll(beta, true);
-      if (done) break;
-    }
-    this.temperature = 1 / beta;
+    this.temperature = fitTemperature(this.calZ, this.calY as Int32Array, this.calFill, this.L);
   }
 
-  /**
-   * Per label: logistic regression of the target on the logit, p = sigmoid(a z + c), with a weak
-   * Gaussian prior pulling (a, c) towards the identity (1, 0) so that rare labels stay sane.
-   */
   private fitPlatt(): void {
-    const L = this.L;
-    const N = this.calFill;
-    const Z = this.calZ;
-    const Y = this.calY as Uint8Array;
-    const lambda = 1; // prior strength (in examples)
-    for (let k = 0; k < L; k++) {
-      let a = this.plattA[k];
-      let c = this.plattC[k];
-      for (let it = 0; it < 25; it++) {
-        // gradient and Hessian of NLL + lambda/2 ((a-1)^2 + c^2)
-        let ga = lambda * (a - 1);
-        let gc = lambda * c;
-        let haa = lambda;
-        let hac = 0;
-        let hcc = lambda;
-        for (let i = 0; i < N; i++) {
-          const zi = Z[i * L + k];
-          const pi = sigmoid(a * zi + c);
-          const r = pi - Y[i * L + k];
-          const w = pi * (1 - pi);
-          ga += r * zi;
-          gc += r;
-          haa += w * zi * zi;
-          hac += w * zi;
-          hcc += w;
-        }
-        const det = haa * hcc - hac * hac;
-        if (!(det > 1e-12)) break;
-        const da = (hcc * ga - hac * gc) / det;
-        const dc = (haa * gc - hac * ga) / det;
-        a -= da;
-        c -= dc;
-        if (Math.abs(da) + Math.abs(dc) < 1e-7) break;
-      }
-      if (Number.isFinite(a) && Number.isFinite(c)) {
-        this.plattA[k] = Math.max(0.01, a);
-        this.plattC[k] = c;
-      }
-    }
+    fitPlatt(this.calZ, this.calY as Uint8Array, this.calFill, this.L, this.plattA, this.plattC);
   }
 }

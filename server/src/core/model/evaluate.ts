@@ -5,10 +5,9 @@
 // they come from), all examples of a group go to the same fold / side of the split, so that
 // near-duplicates of a test text are never trained on.
 
-import { TextClassifier, type ClassifierOptions, type Prediction } from './classifier';
-import type { SparseVector } from './features';
+import { TextClassifier, type ClassifierOptions, type LabeledText, type Prediction } from './classifier';
 import { mulberry32, permutation, shuffleInPlace } from './prng';
-import { topN, type QueueCandidate, type QueueStrategy } from './queue';
+import { isRandomDraw, withRandomDraws, type QueueCandidate, type QueueStrategy } from './queue';
 
 export interface Example {
   text: string;
@@ -288,81 +287,145 @@ export interface LearningCurvePoint {
   accuracy: number;
   /** Macro-F1 on the test set. */
   macroF1: number;
+  /** Expected calibration error on the test set. */
+  ece: number;
+  /** Single-label: test predictions scoring at or over `threshold`, and how many of them are right. */
+  confident: { threshold: number; n: number; correct: number };
 }
 
 export interface LearningCurveOptions extends EvalOptions {
   examples: ReadonlyArray<Example>;
-  /** 'queue': most uncertain pool items first (per the current model); 'random': seeded random order. */
+  /**
+   * 'queue': each batch takes every fifth label from the random stratum (queue.ts
+   * withRandomDraws) and the others most uncertain first, per the model retrained after the last
+   * batch; 'random': seeded random order.
+   */
   strategy: 'queue' | 'random';
-  /** Labels per step (k). */
-  step: number;
+  /** Labels per batch (default 50): the model is retrained from all labels after each. */
+  step?: number;
   /** Fraction of the examples held out as the fixed test set (default 0.2). */
   testFraction?: number;
   /** Stop after this many labels (default: the whole pool). */
   maxLabels?: number;
   /** Queue strategy used to pick uncertain items (default 'margin'). */
   queueStrategy?: Exclude<QueueStrategy, 'random' | 'file-order' | 'disagreement'>;
-  /** Score at most this many random pool items per step to pick the batch (default: all). */
+  /** Score at most this many random pool items per batch to pick it (default 5000). */
   poolSample?: number;
+  /** Weigh features by idf over all the examples' texts, the dataset being labeled (default true). */
+  idf?: boolean;
+  /** Review threshold whose precision `confident` reports (default 0.8, a task's default). */
+  threshold?: number;
 }
 
-/**
- * Replay gold labels to an online model: split off a fixed test set, then feed the pool in
- * active-learning order (each step: the k most uncertain remaining items per the current model)
- * or in random order, evaluating on the test set after every k labels. The first batch is the
- * same random batch for both strategies (the untrained model has no opinion).
- */
-export function simulateLearningCurve(opts: LearningCurveOptions): LearningCurvePoint[] {
-  const { examples, strategy } = opts;
-  const step = Math.max(1, Math.floor(opts.step));
-  const seed = opts.seed ?? 1;
-  const labels = labelSet(examples, opts.labels);
-  const multi = opts.multiLabel ?? false;
-  const isTest = splitTest(examples, opts.testFraction ?? 0.2, seed);
+/** The split of a simulation: test indices and pool indices, from the seed (group-aware). */
+export function splitPool(examples: ReadonlyArray<Example>, testFraction: number, seed: number): { pool: number[]; test: number[] } {
+  const isTest = splitTest(examples, testFraction, seed);
   const pool: number[] = [];
   const test: number[] = [];
   for (let i = 0; i < examples.length; i++) (isTest[i] ? test : pool).push(i);
-  const clf = makeClassifier(labels, opts);
-  // featurise once
-  const vec: SparseVector[] = examples.map((ex) => clf.features(ex.text));
+  return { pool, test };
+}
+
+/** A classifier for the examples' label set, with idf over all their texts unless opts.idf is false. */
+export function classifierFor(examples: ReadonlyArray<Example>, opts: EvalOptions & { idf?: boolean }): TextClassifier {
+  const clf = makeClassifier(labelSet(examples, opts.labels), opts);
+  if (opts.idf !== false) {
+    const df = clf.documentFrequencies();
+    for (const ex of examples) df.add(ex.text);
+    clf.setIdf(df.idf());
+  }
+  return clf;
+}
+
+function scoreOn(clf: TextClassifier, examples: ReadonlyArray<Example>, test: readonly number[], labels: string[], multi: boolean, threshold: number): Omit<LearningCurvePoint, 'labels'> {
+  const scorer = new Scorer(labels, multi);
+  const confident = { threshold, n: 0, correct: 0 };
+  for (const i of test) {
+    const p = clf.predict(examples[i].text);
+    scorer.add(examples[i].label, p);
+    if (!multi && p.score >= threshold) {
+      confident.n++;
+      if (p.label === examples[i].label) confident.correct++;
+    }
+  }
+  const r = scorer.result(0);
+  return { accuracy: r.accuracy, macroF1: r.macroF1, ece: r.ece, confident };
+}
+
+/** Example id of the random stratum: its group and index, stable across runs. */
+function sampleId(examples: ReadonlyArray<Example>, i: number): string {
+  return `${examples[i].group ?? ''}#${i}`;
+}
+
+/**
+ * Replay gold labels: split off a fixed test set, then label the pool in batches, in queue order
+ * (see `strategy`) or in random order, retraining the model from all labels after every batch
+ * (as the server does in the background) and evaluating it on the test set. Labels of the random
+ * stratum (queue) or all labels (random order) count as drawn at random: the calibration is
+ * fitted on those only.
+ */
+export function simulateLearningCurve(opts: LearningCurveOptions): LearningCurvePoint[] {
+  const { examples, strategy } = opts;
+  const step = Math.max(1, Math.floor(opts.step ?? 50));
+  const seed = opts.seed ?? 1;
+  const labels = labelSet(examples, opts.labels);
+  const multi = opts.multiLabel ?? false;
+  const threshold = opts.threshold ?? 0.8;
+  const { pool, test } = splitPool(examples, opts.testFraction ?? 0.2, seed);
+  const clf = classifierFor(examples, opts);
   const randomOrder = Array.from(permutation(pool.length, seed ^ 0x5eed), (r) => pool[r]);
+  const rank = new Map<number, number>();
+  randomOrder.forEach((i, r) => rank.set(i, r));
   const maxLabels = Math.min(pool.length, opts.maxLabels ?? pool.length);
   const remaining = new Set(pool);
   const rand = mulberry32(seed ^ 0xa11ce);
+  const poolSample = opts.poolSample ?? 5000;
   const curve: LearningCurvePoint[] = [];
-  let given = 0;
+  const labeled: LabeledText[] = [];
   let randPos = 0;
-  const evaluate = (): void => {
-    const scorer = new Scorer(labels, multi);
-    for (const i of test) scorer.add(examples[i].label, clf.predictFeatures(vec[i]));
-    const r = scorer.result(0);
-    curve.push({ labels: given, accuracy: r.accuracy, macroF1: r.macroF1 });
-  };
-  while (given < maxLabels) {
-    const k = Math.min(step, maxLabels - given);
+  while (labeled.length < maxLabels) {
+    const k = Math.min(step, maxLabels - labeled.length);
     let batch: number[];
-    if (strategy === 'random' || given === 0) {
-      batch = [];
-      while (batch.length < k && randPos < randomOrder.length) {
-        const i = randomOrder[randPos++];
-        if (remaining.has(i)) batch.push(i);
-      }
+    if (strategy === 'random') {
+      batch = randomOrder.slice(randPos, randPos + k);
+      randPos += k;
     } else {
       let cand = [...remaining];
-      if (opts.poolSample && cand.length > opts.poolSample) {
+      if (cand.length > poolSample) {
         shuffleInPlace(cand, rand);
-        cand = cand.slice(0, opts.poolSample);
+        cand = cand.slice(0, poolSample);
       }
-      const candidates: QueueCandidate[] = cand.map((i) => ({ key: String(i), order: i, model: clf.predictFeatures(vec[i]) }));
-      batch = topN(candidates, opts.queueStrategy ?? 'margin', k).map(Number);
+      // Before the first batch the model has no opinion: the queue falls back to its order (a
+      // random one here: corpora are often sorted by label, files less so).
+      const trained = labeled.length > 0;
+      const candidates: QueueCandidate[] = cand.map((i) => ({
+        key: String(i), id: sampleId(examples, i), order: rank.get(i)!, ...(trained ? { model: clf.predict(examples[i].text) } : {}),
+      }));
+      batch = withRandomDraws(candidates, opts.queueStrategy ?? 'margin', k).map(Number);
     }
     if (!batch.length) break;
     for (const i of batch) {
       remaining.delete(i);
-      clf.updateFeatures(vec[i], examples[i].label);
+      const random = strategy === 'random' || isRandomDraw(sampleId(examples, i));
+      labeled.push({ text: examples[i].text, label: examples[i].label, random });
     }
-    given += batch.length;
-    evaluate();
+    clf.retrain(labeled);
+    curve.push({ labels: labeled.length, ...scoreOn(clf, examples, test, labels, multi, threshold) });
   }
   return curve;
+}
+
+/** Accuracy and macro-F1 of the model trained on the whole pool of the split (the ceiling of a learning curve). */
+export function fullPoolScore(opts: Omit<LearningCurveOptions, 'strategy'>): Omit<LearningCurvePoint, 'labels'> & { labels: number } {
+  const { examples } = opts;
+  const seed = opts.seed ?? 1;
+  const { pool, test } = splitPool(examples, opts.testFraction ?? 0.2, seed);
+  const clf = classifierFor(examples, opts);
+  clf.retrain(pool.map((i) => ({ text: examples[i].text, label: examples[i].label, ...(examples[i].group !== undefined ? { group: examples[i].group } : {}) })));
+  return { labels: pool.length, ...scoreOn(clf, examples, test, labelSet(examples, opts.labels), opts.multiLabel ?? false, opts.threshold ?? 0.8) };
+}
+
+/** Labels of the first point of the curve at or over `accuracy`, or undefined if none is. */
+export function labelsToReach(curve: readonly LearningCurvePoint[], accuracy: number): number | undefined {
+  return curve.find((p) => p.accuracy >= accuracy)?.labels;
 }

@@ -6,8 +6,9 @@
 //     digits are folded to '0' (so "1999" and "2024" share features);
 //   - character n-grams (default 4-grams) inside each word padded with boundary markers, so "cat"
 //     yields "<cat" and "cat>" (with 3- to 5-grams: "<ca", "cat", "at>", "<cat", "cat>", "<cat>").
-// Values are sublinear term frequencies (sqrt by default, or 1 + log) times a per-family weight;
-// the vector is L2-normalised.
+// Values are sublinear term frequencies (sqrt by default, or 1 + log) times a per-family weight,
+// times the bucket's inverse document frequency when one is set (idf.ts, counted over the
+// dataset being labeled); the vector is L2-normalised.
 //
 // Hot path, all in reusable typed arrays: the text's UTF-16 codes are copied by one native call
 // (TextEncoder.encodeInto, which also tells an ASCII text: reading a 500-char string with
@@ -200,6 +201,8 @@ export class Featurizer {
   private readonly wordBuf = new Int32Array(MAX_WORD + 2);
   private gramBuf = new Int32Array(0); // grams of one word (mergeGrams)
   private readonly result: ScaledSparseVector = { indices: new Int32Array(0), values: new Float32Array(0), length: 0, scale: 1 };
+  /** Inverse document frequency per bucket (idf.ts), or undefined: every feature weighs 1. */
+  private idfTable: Float32Array | undefined;
 
   constructor(opts: FeatureOptions = {}) {
     const buckets = nextPow2(Math.max(16, opts.buckets ?? 1 << 18));
@@ -229,6 +232,19 @@ export class Featurizer {
     this.tf = tf === 'sqrt' ? tfSqrt : tf === 'log' ? tfLog : tf === 'binary' ? tfBinary : tfRaw;
     this.gramBuf = new Int32Array(Math.max(1, this.gramCount(MAX_WORD)));
     this.ensureCapacity(256);
+  }
+
+  /**
+   * Weigh every feature by the idf of its bucket (one float per bucket, from DocumentFrequencies
+   * with this featuriser's options), or stop weighing (undefined).
+   */
+  setIdf(idf: Float32Array | undefined): void {
+    if (idf && idf.length !== this.buckets) throw new RangeError(`idf has ${idf.length} buckets, the featuriser ${this.buckets}`);
+    this.idfTable = idf;
+  }
+
+  get idf(): Float32Array | undefined {
+    return this.idfTable;
   }
 
   /** Number of char n-grams of a word of `len` chars (padded to len + 2). */
@@ -430,9 +446,29 @@ export class Featurizer {
     const r = this.result;
     r.indices = this.outIdx;
     r.values = this.outVal;
-    const norm = this.options.mergeGrams ? this.mergedValues() : this.unmergedValues();
+    let norm = this.options.mergeGrams ? this.mergedValues() : this.unmergedValues();
+    if (this.idfTable) norm = this.weighByIdf(this.idfTable);
     r.scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
     return r;
+  }
+
+  /**
+   * values[j] *= idf[indices[j]] over the current vector; returns the new squared norm. One pass
+   * of its own, which leaves the unweighted loops as they were. Its cost is the table's scattered
+   * reads (1 MB at 2^18 buckets): a whole 500-char prediction, 4 labels, 27.6 -> 37.5 us measured
+   * side by side on the shared 2-core machine (load 4), still 40x under the TF-IDF baseline's.
+   */
+  private weighByIdf(idf: Float32Array): number {
+    const idx = this.outIdx;
+    const val = this.outVal;
+    const n = this.result.length;
+    let norm = 0;
+    for (let j = 0; j < n; j++) {
+      const v = val[j]! * idf[idx[j]!]!;
+      val[j] = v;
+      norm += v * v;
+    }
+    return norm;
   }
 
   /**

@@ -3,6 +3,14 @@
 // Pure functions over predictions; no model state. Everything is deterministic: ties are broken by
 // `order`, then by `key`, and the 'random' strategy derives each item's rank from a hash of
 // (seed, key), so the same candidates give the same queue whatever order they come in.
+//
+// Random draws: a fifth of the samples, chosen by a hash of their id (isRandomDraw), form a
+// random stratum; an uncertainty queue (withRandomDraws) takes every fifth item from it, in hash
+// order, and the rest from the other samples by uncertainty. The labels of stratum samples are
+// then a uniform random sample of the dataset, known from the label files alone (the same hash),
+// and the calibration is fitted on them only. Why 20%: best or tied-best on three public corpora
+// in the study quoted in issue 11 (Brown: +0.5 points over random order instead of -1.1), and it
+// kept the calibration error of queue order at that of random order.
 
 import { labelCertainty } from '../labelSets';
 import type { Prediction } from './classifier';
@@ -19,6 +27,8 @@ export type ScoredPrediction = Pick<Prediction, 'label' | 'score' | 'scores'> & 
 
 export interface QueueCandidate {
   key: string;
+  /** The sample's id, whose hash puts it in the random stratum or not (default: the key). */
+  id?: string;
   /** Position in the file (file order; tie-breaker of every strategy). */
   order: number;
   /** The model's prediction, if any. */
@@ -240,4 +250,54 @@ export function topN(candidates: ReadonlyArray<QueueCandidate>, strategy: QueueS
   const out = Array.from(heap.subarray(0, size));
   out.sort(cmp);
   return out.map((i) => candidates[i].key);
+}
+
+/** Share of an uncertainty queue drawn at random (every fifth item). */
+export const RANDOM_SHARE = 0.2;
+/** Seed of the random stratum: fixed, so that the label files alone tell which labels were drawn at random. */
+const STRATUM_SEED = 0x5a3f;
+
+/** Where a sample stands in the random stratum: in [0, 1); under RANDOM_SHARE means in it, lower first. */
+export function randomDrawRank(id: string): number {
+  return hashUnit(id, STRATUM_SEED);
+}
+
+/** True if the sample with this id is in the random stratum (its label counts as drawn at random). */
+export function isRandomDraw(id: string): boolean {
+  return randomDrawRank(id) < RANDOM_SHARE;
+}
+
+/** True if position p (0-based) of a queue is a random draw: positions 4, 9, 14, ... at 20%. */
+export function isRandomSlot(p: number, share = RANDOM_SHARE): boolean {
+  return Math.floor((p + 1) * share) > Math.floor(p * share);
+}
+
+/**
+ * The first `n` keys of a queue that takes every fifth item from the random stratum (lowest
+ * stratum rank first) and the others from the remaining candidates by `strategy`. When one side
+ * runs out the other fills the queue. Strategies that are no uncertainty ranking ('file-order',
+ * 'random', 'disagreement') are returned unmixed: the task asked for that order.
+ */
+export function withRandomDraws(candidates: ReadonlyArray<QueueCandidate>, strategy: QueueStrategy, n: number, opts: QueueOptions & { share?: number } = {}): string[] {
+  if (strategy === 'file-order' || strategy === 'random' || strategy === 'disagreement') return topN(candidates, strategy, n, opts);
+  const share = opts.share ?? RANDOM_SHARE;
+  const drawn: Array<{ key: string; rank: number }> = [];
+  const others: QueueCandidate[] = [];
+  for (const c of candidates) {
+    const rank = randomDrawRank(c.id ?? c.key);
+    if (rank < RANDOM_SHARE) drawn.push({ key: c.key, rank });
+    else others.push(c);
+  }
+  drawn.sort((a, b) => a.rank - b.rank || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const k = Math.max(0, Math.min(Math.floor(n), candidates.length));
+  const ranked = topN(others, strategy, k, opts);
+  const out: string[] = [];
+  let d = 0;
+  let r = 0;
+  while (out.length < k) {
+    const fromDrawn = isRandomSlot(out.length, share) ? d < drawn.length : r >= ranked.length;
+    if (fromDrawn) out.push(drawn[d++]!.key);
+    else out.push(ranked[r++]!);
+  }
+  return out;
 }

@@ -95,6 +95,8 @@ export class WorkspaceService {
         ...(this.annotator ? { annotator: this.annotator } : {}),
       });
       const models = new FolderModels(project);
+      // A model retrained in the background changes predictions: diagnostics and the queue follow.
+      for (const learner of models.byKind.values()) learner.onRetrained = () => this.options.changed();
       project.predictor = this.options.predictor ? this.options.predictor(project, models) : models;
       this.models.set(project, models);
       this.projects.push(project);
