@@ -514,8 +514,7 @@ export class Project implements FolderView {
         annotator: this.annotator,
         time,
         source,
-        // Four decimals: a score is a reading of the prediction, and label files are meant for small diffs.
-        ...(decision.score === undefined ? {} : { score: Math.round(decision.score * 1e4) / 1e4 }),
+        ...(decision.score === undefined ? {} : { score: decision.score }),
         ...(decision.target ? { target: decision.target } : {}),
       };
     });

@@ -112,12 +112,12 @@ export class Learner implements Predictor, KindLearner {
     });
   }
 
-  private create(task: Task, labels: string[], idf?: Float32Array): TaskModel | undefined {
+  private create(task: Task, labels: string[], idf?: Float32Array, into: Map<string, TaskModel> | undefined = this.models): TaskModel | undefined {
     if (labels.length > MAX_MODEL_LABELS) return undefined;
     const classifier = this.newClassifier(task, labels);
     classifier.setIdf(idf);
     const model: TaskModel = { classifier, version: 0, cache: new Map(), minExamplesPerLabel: task.model.minExamplesPerLabel, idf };
-    this.models.set(task.name, model);
+    into?.set(task.name, model);
     return model;
   }
 
@@ -192,7 +192,9 @@ export class Learner implements Predictor, KindLearner {
    * then a retrain from all its labels in canonical order. Same files, same model.
    */
   *trainSteps(): Generator<void, void> {
-    this.models.clear();
+    // The models in use keep answering until their replacement is trained: a retrain after a label
+    // file changed on disk left every sample without a prediction for its whole run.
+    const trained = new Set<string>();
     this.generation++;
     this.retrains.clear();
     // One file a step: 5,000 small files read in one go held the event loop for seconds.
@@ -208,12 +210,15 @@ export class Learner implements Predictor, KindLearner {
       const labels = this.startLabels(task, mine);
       if (labels.length > MAX_MODEL_LABELS) continue;
       const idf = yield* this.idfSteps(task, labels, mine);
-      const model = this.create(task, labels, idf)!;
+      const model = this.create(task, labels, idf, undefined)!;
       const examples = yield* this.exampleSteps(task, mine);
       yield;
       if (examples.length > 0) yield* model.classifier.retrainSteps(examples);
-      model.version++;
+      model.version = (this.models.get(task.name)?.version ?? 0) + 1;
+      this.models.set(task.name, model);
+      trained.add(task.name);
     }
+    for (const name of [...this.models.keys()]) if (!trained.has(name)) this.models.delete(name);
     this.wakeIdle();
   }
 
