@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 'use strict';
-// `npm test`: every stage in order (types, build, unit, server over stdio, reliability, real VS Code),
+// `npm test`: every stage in order (types, build, unit, server over stdio, reliability, real VS Code,
+// the packaged .vsix installed into it),
 // output streamed as it comes, and one closing line with the totals of all suites. Exits non-zero
 // when any stage fails; later stages still run so one report shows everything.
 const { spawn } = require('node:child_process');
@@ -12,6 +13,8 @@ const STAGES = [
   ['lsp', 'npx', ['mocha', '--config', 'test/.mocharc.lsp.json']],
   ['reliability', 'npx', ['mocha', '--config', 'test/.mocharc.reliability.json']],
   ['vscode', 'node', ['test/vscode/run.js']],
+  // The .vsix built by `npm run package`, installed into a real VS Code, smoke-tested there.
+  ['package', 'node', ['test/package/run.js']],
 ];
 
 function run(name, command, args) {
@@ -38,7 +41,8 @@ function run(name, command, args) {
     const { code, out } = await run(name, command, args);
     const mochaPassing = /^\s*(\d+) passing/m.exec(out);
     const mochaFailing = /^\s*(\d+) failing/m.exec(out);
-    const vscode = /^vscode: (\d+) passed, (\d+) failed/m.exec(out);
+    // The VS Code and package runners print `vscode: N passed, M failed` / `package: N passed, M failed`.
+    const vscode = /^(?:vscode|package): (\d+) passed, (\d+) failed/m.exec(out);
     if (vscode) {
       passed += Number(vscode[1]);
       failed += Number(vscode[2]);

@@ -86,6 +86,10 @@ async function main() {
   return finish(results);
 }
 
+/**
+ * One suite in one fresh code-server. pass: { name, trusted, index (compiled suite), and optionally
+ * developmentPath (default: the repository) and extensionsDir (default: a fresh empty one) }.
+ */
 async function runPass(browser, pass) {
   const result = { name: pass.name, passes: 0, failures: 0, code: null, error: null, counted: false };
   const t0 = Date.now();
@@ -98,7 +102,7 @@ async function runPass(browser, pass) {
   let timer;
   let serverWatch;
   try {
-    server = await host.startCodeServer({ workspace, trusted: pass.trusted });
+    server = await host.startCodeServer({ workspace, trusted: pass.trusted, extensionsDir: pass.extensionsDir });
     say(`code-server ${server.url} ready in ${secs(Date.now() - t0)}`);
     context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
     const page = await context.newPage();
@@ -142,7 +146,7 @@ async function runPass(browser, pass) {
 
     const url = host.workbenchUrl(server, {
       folder: workspace,
-      payload: { extensionDevelopmentPath: ROOT, extensionTestsPath: pass.index },
+      payload: { extensionDevelopmentPath: pass.developmentPath || ROOT, extensionTestsPath: pass.index },
     });
     const tPage = Date.now();
     await page.goto(url, { timeout: 60_000 });
@@ -228,8 +232,13 @@ function finish(results) {
   setTimeout(() => process.exit(), 3000).unref();
 }
 
-main().catch((e) => {
-  process.stdout.write(`[vscode] ERROR: ${e && e.stack ? e.stack : e}\n`);
-  process.stdout.write('vscode: 0 passed, 1 failed\n');
-  process.exitCode = 1;
-});
+// test/package/run.js runs its pass through runPass too, with its own development path and extensions dir.
+module.exports = { runPass };
+
+if (require.main === module) {
+  main().catch((e) => {
+    process.stdout.write(`[vscode] ERROR: ${e && e.stack ? e.stack : e}\n`);
+    process.stdout.write('vscode: 0 passed, 1 failed\n');
+    process.exitCode = 1;
+  });
+}
