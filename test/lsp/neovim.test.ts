@@ -111,7 +111,7 @@ describe('Neovim 0.7 headless as an LSP client (docs/neovim.md)', function () {
     removeWorkspace(home);
   });
 
-  it('opens a dataset, receives pushed diagnostics, applies Accept, and sees a label the CLI wrote', async () => {
+  it('opens a dataset, receives pushed diagnostics, applies Accept, sees a label the CLI wrote, hovers, and diagnoses an edit', async () => {
     const reports = path.join(home, 'reports');
     fs.mkdirSync(reports);
     const labelFile = path.join(root, 'data', 'reviews.labels.jsonl');
@@ -144,11 +144,12 @@ describe('Neovim 0.7 headless as an LSP client (docs/neovim.md)', function () {
     fs.writeFileSync(path.join(reports, 'cli-labeled.json.tmp'), JSON.stringify({ sampleId: other }));
     fs.renameSync(path.join(reports, 'cli-labeled.json.tmp'), path.join(reports, 'cli-labeled.json'));
 
-    const final = await nvim.report<{ sampleId: string; ms: number; reviews: number; hover: string }>('final.json', home);
+    const final = await nvim.report<{ sampleId: string; ms: number; reviews: number; hover: string; edited: boolean }>('final.json', home);
     assert.equal(final.sampleId, other);
     assert.equal(final.reviews, reviews.length - 2, 'the two labeled samples, and only they, left the review diagnostics');
     assert.match(final.hover, new RegExp(`sample ${accepted.sampleId}`), 'hover shows the sample under the cursor');
     assert.match(final.hover, new RegExp(`Label: \\*\\*${predicted}\\*\\*`), 'with the label just written');
+    assert.equal(final.edited, true, 'an edit in the buffer was diagnosed (incremental sync)');
     await nvim.exited(home);
   });
 });

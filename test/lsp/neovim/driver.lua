@@ -90,7 +90,17 @@ local function session()
   for _, response in pairs(hover or {}) do
     if response.result then hover_text = response.result.contents.value or vim.NIL end
   end
-  report('final.json', { sampleId = labeled, ms = cli_ms, reviews = #reviews(), hover = hover_text })
+  local remaining = #reviews()
+
+  -- An edit in the buffer (Neovim 0.7 sends it incrementally): breaking line 1's JSON shows at once.
+  vim.api.nvim_buf_set_text(0, 0, 0, 0, 1, { '' })
+  wait_for('an invalid-json diagnostic on the edited line', function()
+    for _, d in ipairs(vim.diagnostic.get(0)) do
+      if d.code == 'invalid-json' and d.lnum == 0 then return true end
+    end
+    return false
+  end)
+  report('final.json', { sampleId = labeled, ms = cli_ms, reviews = remaining, hover = hover_text, edited = true })
 end
 
 vim.api.nvim_create_autocmd('VimEnter', {
