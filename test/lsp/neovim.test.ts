@@ -144,12 +144,17 @@ describe('Neovim 0.7 headless as an LSP client (docs/neovim.md)', function () {
     fs.writeFileSync(path.join(reports, 'cli-labeled.json.tmp'), JSON.stringify({ sampleId: other }));
     fs.renameSync(path.join(reports, 'cli-labeled.json.tmp'), path.join(reports, 'cli-labeled.json'));
 
-    const final = await nvim.report<{ sampleId: string; ms: number; reviews: number; hover: string; edited: boolean }>('final.json', home);
+    const final = await nvim.report<{ sampleId: string; ms: number; reviews: number; hover: string; edited: boolean; messages: string }>('final.json', home);
     assert.equal(final.sampleId, other);
     assert.equal(final.reviews, reviews.length - 2, 'the two labeled samples, and only they, left the review diagnostics');
     assert.match(final.hover, new RegExp(`sample ${accepted.sampleId}`), 'hover shows the sample under the cursor');
     assert.match(final.hover, new RegExp(`Label: \\*\\*${predicted}\\*\\*`), 'with the label just written');
     assert.equal(final.edited, true, 'an edit in the buffer was diagnosed (incremental sync)');
+    assert.doesNotMatch(final.messages, /error|warn/i, 'Neovim showed no warning or error');
     await nvim.exited(home);
+    // Neovim 0.7 logs a warning when a server registers a capability it did not offer (a file
+    // watcher among them): the server watched the files itself.
+    const log = fs.readFileSync(path.join(home, 'nvim', 'lsp.log'), 'utf8');
+    assert.doesNotMatch(log, /registerCapability|\[ERROR\]/, `the LSP log has no registration warning nor error:\n${log.slice(-2000)}`);
   });
 });

@@ -100,7 +100,7 @@ local function session()
     end
     return false
   end)
-  report('final.json', { sampleId = labeled, ms = cli_ms, reviews = remaining, hover = hover_text, edited = true })
+  report('final.json', { sampleId = labeled, ms = cli_ms, reviews = remaining, hover = hover_text, edited = true, messages = vim.fn.execute('messages') })
 end
 
 vim.api.nvim_create_autocmd('VimEnter', {
