@@ -1,7 +1,7 @@
 // The random draws of the queue (server/src/core/model/queue.ts withRandomDraws).
 
 import * as assert from 'node:assert/strict';
-import { isRandomDraw, isRandomSlot, randomDrawRank, RANDOM_SHARE, withRandomDraws, type QueueCandidate } from '../../server/src/core/model/queue';
+import { isRandomDraw, isRandomSlot, randomDrawRank, RANDOM_SHARE, topN, withRandomDraws, type QueueCandidate } from '../../server/src/core/model/queue';
 
 function candidates(n: number): QueueCandidate[] {
   // uncertainty grows with i: the margin queue wants the last ones first
@@ -40,5 +40,11 @@ describe('queue: random draws', () => {
     assert.equal(all.length, 30);
     assert.deepEqual([...all].sort(), c.map((x) => x.key).sort());
     assert.deepEqual(withRandomDraws(c, 'file-order', 5), ['k0', 'k1', 'k2', 'k3', 'k4']);
+  });
+
+  it('randomDraws 0 (loopmark.json queue.randomDraws) is the plain ranking', () => {
+    const c: QueueCandidate[] = Array.from({ length: 200 }, (_, i) => ({ key: `k${i}`, id: `s${i}`, order: i, prediction: { label: 'a', score: ((i * 37) % 200) / 200, scores: { a: ((i * 37) % 200) / 200, b: 1 - ((i * 37) % 200) / 200 } } }));
+    assert.deepEqual(withRandomDraws(c, 'margin', 50, { share: 0 }), topN(c, 'margin', 50));
+    assert.notDeepEqual(withRandomDraws(c, 'margin', 50), topN(c, 'margin', 50), 'the default mixes random draws in');
   });
 });

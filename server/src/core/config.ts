@@ -100,7 +100,7 @@ function resolveTask(raw: Record<string, any>, inferred: boolean): Task {
     predictionsFile: raw['predictionsFile'] ?? DEFAULT_PREDICTIONS_FILE,
     prefer: raw['prefer'] ?? 'file',
     model: { enabled: raw['model']?.['enabled'] ?? true, minExamplesPerLabel: raw['model']?.['minExamplesPerLabel'] ?? 3 },
-    queue: { strategy: (raw['queue']?.['strategy'] ?? 'uncertainty') as QueueStrategy },
+    queue: { strategy: (raw['queue']?.['strategy'] ?? 'uncertainty') as QueueStrategy, ...(typeof raw['queue']?.['randomDraws'] === 'number' ? { randomDraws: raw['queue']['randomDraws'] } : {}) },
     inferred,
   };
 }

@@ -129,7 +129,7 @@ export function* reviewQueueSteps(project: Project, task: Task, n: number, optio
   // An uncertainty queue takes every fifth sample from the random stratum (model/queue.ts): the
   // calibration is fitted on those labels, and they keep the queue from beating random order
   // only on the model's blind spots.
-  return withRandomDraws(candidates, task.queue.strategy, n, { seed: options.seed ?? 0 }).map((key) => items.get(key)!);
+  return withRandomDraws(candidates, task.queue.strategy, n, { seed: options.seed ?? 0, ...(task.queue.randomDraws === undefined ? {} : { share: task.queue.randomDraws }) }).map((key) => items.get(key)!);
 }
 
 /** The queue, computed at once (CLI, tests). */

@@ -35,7 +35,8 @@ export interface Task {
   predictionsFile: string;
   prefer: PredictorPreference;
   model: { enabled: boolean; minExamplesPerLabel: number };
-  queue: { strategy: QueueStrategy };
+  /** `randomDraws`: the share of the queue drawn at random (0 to 0.5; 0: the plain ranking; absent: 0.2). */
+  queue: { strategy: QueueStrategy; randomDraws?: number };
   /** True when no loopmark.json declared this task. */
   inferred: boolean;
   /** The kind's own settings (its fields in loopmark.json, parsed by the kind), when it has any. */

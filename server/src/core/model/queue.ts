@@ -281,6 +281,8 @@ export function isRandomSlot(p: number, share = RANDOM_SHARE): boolean {
 export function withRandomDraws(candidates: ReadonlyArray<QueueCandidate>, strategy: QueueStrategy, n: number, opts: QueueOptions & { share?: number } = {}): string[] {
   if (strategy === 'file-order' || strategy === 'random' || strategy === 'disagreement') return topN(candidates, strategy, n, opts);
   const share = opts.share ?? RANDOM_SHARE;
+  // No random draws asked for: the plain ranking.
+  if (share <= 0) return topN(candidates, strategy, n, opts);
   const drawn: Array<{ key: string; rank: number }> = [];
   const others: QueueCandidate[] = [];
   for (const c of candidates) {

@@ -93,6 +93,8 @@ function teaches(task: Task, record: LabelRecord | undefined): string | string[]
 
 export class Learner implements Predictor, KindLearner {
   private models = new Map<string, TaskModel>();
+  /** While trainSteps runs: the decisions learned meanwhile, per task. */
+  private duringTrain: Map<string, Learned[]> | undefined;
   private readonly retrains = new Map<string, Retrain>();
   /** Bumped by trainAll: a background retrain of an older generation is dropped. */
   private generation = 0;
@@ -195,28 +197,42 @@ export class Learner implements Predictor, KindLearner {
     // The models in use keep answering until their replacement is trained: a retrain after a label
     // file changed on disk left every sample without a prediction for its whole run.
     const trained = new Set<string>();
-    this.generation++;
-    this.retrains.clear();
-    // One file a step: 5,000 small files read in one go held the event loop for seconds.
-    const entries: DatasetEntry[] = [];
-    for (const file of this.project.datasetFiles()) {
-      const entry = this.project.entry(file);
-      if (entry) entries.push(entry);
-      yield;
-    }
-    for (const task of this.project.config.tasks) {
-      if (task.kind !== 'classify' || !task.model.enabled) continue;
-      const mine = entries.filter((e) => e.task.name === task.name);
-      const labels = this.startLabels(task, mine);
-      if (labels.length > MAX_MODEL_LABELS) continue;
-      const idf = yield* this.idfSteps(task, labels, mine);
-      const model = this.create(task, labels, idf, undefined)!;
-      const examples = yield* this.exampleSteps(task, mine);
-      yield;
-      if (examples.length > 0) yield* model.classifier.retrainSteps(examples);
-      model.version = (this.models.get(task.name)?.version ?? 0) + 1;
-      this.models.set(task.name, model);
-      trained.add(task.name);
+    // Decisions learned while this runs: replayed onto the new models (they may not be in the label
+    // files as they were read; a background retrain then puts them in canonical order).
+    const learnedMeanwhile = new Map<string, Learned[]>();
+    this.duringTrain = learnedMeanwhile;
+    try {
+      this.generation++;
+      this.retrains.clear();
+      // One file a step: 5,000 small files read in one go held the event loop for seconds.
+      const entries: DatasetEntry[] = [];
+      for (const file of this.project.datasetFiles()) {
+        const entry = this.project.entry(file);
+        if (entry) entries.push(entry);
+        yield;
+      }
+      for (const task of this.project.config.tasks) {
+        if (task.kind !== 'classify' || !task.model.enabled) continue;
+        const mine = entries.filter((e) => e.task.name === task.name);
+        const labels = this.startLabels(task, mine);
+        if (labels.length > MAX_MODEL_LABELS) continue;
+        const idf = yield* this.idfSteps(task, labels, mine);
+        const model = this.create(task, labels, idf, undefined)!;
+        const examples = yield* this.exampleSteps(task, mine);
+        yield;
+        if (examples.length > 0) yield* model.classifier.retrainSteps(examples);
+        model.version = (this.models.get(task.name)?.version ?? 0) + 1;
+        const meanwhile = learnedMeanwhile.get(task.name) ?? [];
+        for (const l of meanwhile) {
+          for (const name of typeof l.label === 'string' ? [l.label] : l.label) if (!model.classifier.labels.includes(name)) model.classifier.addLabel(name);
+          model.classifier.update(l.text, l.label, { random: l.random });
+        }
+        this.models.set(task.name, model);
+        trained.add(task.name);
+        if (meanwhile.length > 0) this.startRetrain(task);
+      }
+    } finally {
+      if (this.duringTrain === learnedMeanwhile) this.duringTrain = undefined;
     }
     for (const name of [...this.models.keys()]) if (!trained.has(name)) this.models.delete(name);
     this.wakeIdle();
@@ -235,7 +251,14 @@ export class Learner implements Predictor, KindLearner {
     const random = isRandomDraw(sample.id);
     model.classifier.update(sample.text, label, { random });
     model.version++;
-    this.scheduleRetrain(task, { text: sample.text, label, random });
+    const learned = { text: sample.text, label, random };
+    if (this.duringTrain) {
+      const list = this.duringTrain.get(task.name) ?? [];
+      list.push(learned);
+      this.duringTrain.set(task.name, list);
+      return;
+    }
+    this.scheduleRetrain(task, learned);
   }
 
   /** Resolves once no background retrain runs or waits (tests, the CLI). */
