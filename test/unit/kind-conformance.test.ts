@@ -30,6 +30,14 @@ const FIXTURES: Record<string, KindFixture> = {
       { id: 'c', text: HOSTILE, prediction: { label: HOSTILE, score: 0.9 } },
     ],
   },
+  spans: {
+    task: { labels: [{ name: 'ORG', description: HOSTILE }, 'PER'], patterns: [{ label: 'ORG', terms: ['Acme'] }] },
+    records: [
+      { id: 'a', text: `😀 Acme "hired" \n Bob ${HOSTILE}`, spans: [{ start: 17, end: 20, label: 'PER', score: 0.62 }] },
+      { id: 'b', text: 'nothing here' },
+      { id: 'c', text: `${HOSTILE} Acme`, label: [[0, 4, HOSTILE]] },
+    ],
+  },
   flag: {
     task: { labels: ['flagged'], pattern: 'AKIA[0-9A-Z]{16}' },
     records: [
