@@ -88,6 +88,28 @@ describe('model: online state equals retrained state', function () {
     assert.ok(right >= 0.8 * data.length, `the retrained model is good (${right} of ${data.length} right)`);
   });
 
+  it('the model in use keeps answering while a retrain from the files runs, until its replacement is trained', () => {
+    const file = path.join(root, 'data', 'section.jsonl');
+    const project = new Project({ root, annotator: 'ana' });
+    project.applyLabels(file, data.slice(0, 20).map((d) => ({ sampleId: d.id, label: d.gold, answer: 'accept' as const, source: 'manual' as const })));
+    const learner = new Learner(project);
+    learner.trainAll();
+    const entry = project.entry(file)!;
+    const sample = entry.dataset.sampleAt(40)!;
+    const before = learner.predict(entry.task, sample)!;
+    assert.ok(before, 'trained from 20 labels');
+    // A retrain (a label file changed on disk) driven one step at a time: at every step the old model answers.
+    const steps = learner.trainSteps();
+    let checked = 0;
+    while (!steps.next().done) {
+      assert.deepEqual(learner.predict(entry.task, sample), before, `step ${checked}: the prediction of the model in use`);
+      assert.equal(learner.state(entry.task).examples, 20);
+      checked++;
+    }
+    assert.ok(checked >= 2, `checked between ${checked} steps`);
+    assert.deepEqual(learner.predict(entry.task, sample), before, 'the same files trained the same model');
+  });
+
   it('labels of the random stratum are the examples the calibration is fitted on', () => {
     const project = new Project({ root, annotator: 'ana' });
     const file = path.join(root, 'data', 'section.jsonl');

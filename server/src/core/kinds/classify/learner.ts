@@ -114,13 +114,12 @@ export class Learner implements Predictor, KindLearner {
     });
   }
 
-  private create(task: Task, labels: string[], idf?: Float32Array, into: Map<string, TaskModel> | undefined = this.models): TaskModel | undefined {
+  /** A new untrained model of the task (not in use until the caller puts it in `models`). */
+  private create(task: Task, labels: string[], idf?: Float32Array): TaskModel | undefined {
     if (labels.length > MAX_MODEL_LABELS) return undefined;
     const classifier = this.newClassifier(task, labels);
     classifier.setIdf(idf);
-    const model: TaskModel = { classifier, version: 0, cache: new Map(), minExamplesPerLabel: task.model.minExamplesPerLabel, idf };
-    into?.set(task.name, model);
-    return model;
+    return { classifier, version: 0, cache: new Map(), minExamplesPerLabel: task.model.minExamplesPerLabel, idf };
   }
 
   /** The label set the model of a task starts with: the effective one of its first dataset, else the declared one. */
@@ -217,7 +216,7 @@ export class Learner implements Predictor, KindLearner {
         const labels = this.startLabels(task, mine);
         if (labels.length > MAX_MODEL_LABELS) continue;
         const idf = yield* this.idfSteps(task, labels, mine);
-        const model = this.create(task, labels, idf, undefined)!;
+        const model = this.create(task, labels, idf)!;
         const examples = yield* this.exampleSteps(task, mine);
         yield;
         if (examples.length > 0) yield* model.classifier.retrainSteps(examples);
@@ -243,8 +242,12 @@ export class Learner implements Predictor, KindLearner {
     if (task.kind !== 'classify' || !task.model.enabled) return;
     const label = teaches(task, record);
     if (label === undefined) return;
-    const model = this.models.get(task.name) ?? this.create(task, task.labels.map((l) => l.name));
-    if (!model) return;
+    let model = this.models.get(task.name);
+    if (!model) {
+      model = this.create(task, task.labels.map((l) => l.name));
+      if (!model) return;
+      this.models.set(task.name, model);
+    }
     const fresh = (typeof label === 'string' ? [label] : label).filter((l) => !model.classifier.labels.includes(l));
     if (model.classifier.labels.length + fresh.length > MAX_MODEL_LABELS) return;
     for (const l of fresh) model.classifier.addLabel(l);
