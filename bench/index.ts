@@ -10,7 +10,7 @@
 // Prints a table and writes it as Markdown to bench/results.md.
 //
 // Options (node dist/bench.js ...):
-//   --only core,open,edit,accept,cancel,responsive,stats,big,shards,model   run some groups only
+//   --only core,open,edit,accept,cancel,responsive,stats,big,shards,model,llm   run some groups only
 //   --load N             run N competing CPU-bound processes for the whole run (users run Loopmark beside a build)
 //   --profile            start every server with --cpu-prof (profiles in bench/data/profiles/) and summarise them
 //   --summarize FILE...  summarise .cpuprofile files and exit
@@ -25,6 +25,7 @@ import * as vm from 'node:vm';
 import { Project } from '../server/src/core/workspace/project';
 import { DiskDataset } from '../server/src/core/diskDataset';
 import { benchModel, type BenchResult } from './model.bench';
+import { llmBench } from './llm.bench';
 import { BENCH_ANNOTATOR, benchConfig, ensureDataset, tinyDataset } from './data';
 import { BenchServer, uriOf, type Reply } from './lsp';
 import { formatProfileSummary, perfNowToProfileUs, summarizeProfile, summarizeWindows } from './profile';
@@ -873,8 +874,8 @@ async function benchShards(): Promise<void> {
   loopRows(`${SHARDS} small dataset files: while the server reads and trains from all of them`, loopWatchOf(server), window[0], window[1], baseline);
 }
 
-async function benchModelRows(): Promise<void> {
-  const results: BenchResult[] = await benchModel();
+/** The rows of a bench module that measures itself (model, llm): its targets and baselines as it gives them. */
+async function benchResultRows(results: BenchResult[]): Promise<void> {
   for (const r of results) {
     addRow({
       name: r.name,
@@ -1001,7 +1002,8 @@ async function main(): Promise<void> {
   await group('stats', ['1M JSONL: loopmark stats'], benchStats);
   await group('big', ['1M: memory, probe latency while indexing, cancel'], benchBig);
   await group('shards', ['5000 small dataset files'], benchShards);
-  await group('model', ['model'], benchModelRows);
+  await group('model', ['model'], async () => benchResultRows(await benchModel()));
+  await group('llm', ['llm'], async () => benchResultRows(await llmBench()));
 
   const totalS = (performance.now() - started) / 1000;
   const baselineNote = [

@@ -38,6 +38,14 @@ const FIXTURES: Record<string, KindFixture> = {
       { id: 'c', text: `${HOSTILE} Acme`, label: [[0, 4, HOSTILE]] },
     ],
   },
+  llm: {
+    task: { labels: ['accept', 'reject'], rejectReasons: ['wrong', 'unsafe'], ratingScale: 5 },
+    records: [
+      { messages: [{ role: 'user', content: `Write to me ${HOSTILE}` }, { role: 'assistant', content: 'Sure: mail jane.doe@example.com today.' }] },
+      { messages: [{ role: 'user', content: 'Help?' }, { role: 'assistant', content: `As an AI language model, I cannot do that. ${HOSTILE}` }] },
+      { prompt: 'Say hi', chosen: HOSTILE, rejected: HOSTILE },
+    ],
+  },
   flag: {
     task: { labels: ['flagged'], pattern: 'AKIA[0-9A-Z]{16}' },
     records: [

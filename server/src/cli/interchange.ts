@@ -17,6 +17,8 @@ import { sampleId } from '../core/identity';
 import { LabelFile, labelKey } from '../core/labels';
 import { resolveInside, toRelative } from '../core/paths';
 import type { LabelRecord } from '../core/types';
+import { EXPORT_FORMATS as LLM_FORMATS, type ExportFormat as LlmFormat } from '../core/kinds/llm/export';
+import { exportLlmDataset } from './llmExport';
 import { fail } from './root';
 
 const FORMATS = CODECS.map((c) => c.name);
@@ -174,6 +176,7 @@ async function runImport(file: string, options: ImportOptions): Promise<void> {
 
 interface ExportOptions {
   format: string;
+  include?: string;
   out?: string;
   root?: string;
   force?: boolean;
@@ -181,6 +184,7 @@ interface ExportOptions {
 
 function runExport(dataset: string, options: ExportOptions): void {
   const root = path.resolve(options.root ?? process.cwd());
+  if ((LLM_FORMATS as readonly string[]).includes(options.format)) return runLlmExport(root, dataset, options);
   const codec = codecNamed(options.format);
   if (!codec) fail(`unknown format '${options.format}' (${FORMATS.join(', ')})`);
   const file = path.resolve(dataset);
@@ -222,6 +226,25 @@ function runExport(dataset: string, options: ExportOptions): void {
   process.stderr.write(`Exported ${records.length} samples to ${toRelative(root, target)}\n`);
 }
 
+/** An llm dataset to a trainer's format (llmExport.ts): written atomically inside the workspace, or to stdout. */
+function runLlmExport(root: string, dataset: string, options: ExportOptions): void {
+  const file = path.resolve(dataset);
+  if (!fs.existsSync(file)) fail(`${dataset}: no such file`);
+  if (options.include !== undefined && options.include !== 'unreviewed') fail(`--include takes 'unreviewed', not '${options.include}'`);
+  const labelPath = labelFileOf(root, insideRoot(root, file));
+  const labels = fs.existsSync(labelPath) ? fs.readFileSync(labelPath, 'utf8') : '';
+  const result = exportLlmDataset(fs.readFileSync(file, 'utf8'), labels, options.format as LlmFormat, options.include === 'unreviewed');
+  for (const s of result.skipped) process.stderr.write(`${dataset}: sample ${s.index + 1}: ${s.reason}: skipped\n`);
+  if (!options.out) {
+    process.stdout.write(result.text);
+    return;
+  }
+  const target = insideRoot(root, options.out);
+  if (fs.existsSync(target) && !options.force) fail(`${options.out} exists: use --force to replace it`);
+  writeFileAtomic(target, result.text);
+  process.stderr.write(`Exported ${result.exported} samples to ${toRelative(root, target)}\n`);
+}
+
 export function registerInterchangeCommands(program: Command): void {
   const rootOption = new Option('--root <folder>', 'workspace folder: every file written stays inside it (default: the current folder)');
   program
@@ -242,7 +265,8 @@ export function registerInterchangeCommands(program: Command): void {
     .command('export')
     .description('write a dataset and its labels in a peer tool\'s format (stdout, or --out)')
     .argument('<dataset>', 'the dataset (.jsonl)')
-    .addOption(new Option('--format <format>', 'the format to write').choices(FORMATS).makeOptionMandatory())
+    .addOption(new Option('--format <format>', 'the format to write (peer tools, or an llm trainer\'s)').choices([...FORMATS, ...LLM_FORMATS]).makeOptionMandatory())
+    .option('--include <which>', 'llm formats: also export unreviewed samples (--include unreviewed); accepted only by default')
     .option('--out <path>', 'the file to write (a folder for brat); default: stdout')
     .option('--force', 'replace an existing --out')
     .addOption(new Option('--root <folder>', 'workspace folder: every file written stays inside it (default: the current folder)'))

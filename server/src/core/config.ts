@@ -92,7 +92,8 @@ function resolveTask(raw: Record<string, any>, inferred: boolean): Task {
     kind: raw['kind'] ?? 'classify',
     files: raw['files'],
     labels,
-    textField: raw['textField'] ?? 'text',
+    // A kind that reads whole records (llm) has its own default; '.' is the whole record.
+    textField: raw['textField'] ?? kindNamed(raw['kind'] ?? 'classify')?.textField ?? 'text',
     idField: raw['idField'] ?? 'id',
     threshold: raw['threshold'] ?? 0.8,
     multiLabel: raw['multiLabel'] ?? false,

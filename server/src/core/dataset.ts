@@ -25,6 +25,9 @@ export interface LineError {
 
 export type ParsedLine = { kind: 'blank' } | { kind: 'sample'; sample: Sample; warning?: LineError } | { kind: 'error'; error: LineError };
 
+/** A textField naming the whole record: the sample's text is the record's JSON text (kinds such as llm read the record themselves). */
+export const WHOLE_RECORD = '.';
+
 export interface DatasetFields {
   textField: string;
   idField: string;
@@ -62,7 +65,7 @@ export function classifyLine(line: string, fields: DatasetFields): { kind: Parse
     return { kind: 'error' };
   }
   if (record === null || typeof record !== 'object' || Array.isArray(record)) return { kind: 'error' };
-  const text = getPath(record, fields.textField);
+  const text = fields.textField === WHOLE_RECORD ? json : getPath(record, fields.textField);
   if (typeof text !== 'string') return { kind: 'error' };
   return { kind: 'sample', id: sampleId(getPath(record, fields.idField), text).id };
 }
@@ -91,7 +94,7 @@ export function parseLine(line: string, fields: DatasetFields): ParsedLine {
   if (record === null || typeof record !== 'object' || Array.isArray(record)) {
     return { kind: 'error', error: { code: 'not-an-object', message: `Expected a JSON object per line, found ${describe(record)}` } };
   }
-  const text = getPath(record, fields.textField);
+  const text = fields.textField === WHOLE_RECORD ? json : getPath(record, fields.textField);
   if (typeof text !== 'string') {
     const found = text === undefined ? 'it is missing' : `it is ${describe(text)}`;
     return { kind: 'error', error: { code: 'missing-text', message: `The record has no text: "${fields.textField}" must be a string, but ${found}` } };
@@ -356,6 +359,7 @@ export class Dataset implements DatasetView {
   /** Range of the sample's text on its line (the quotes included), or the whole line if not found. */
   textRange(line: number): { start: number; end: number } {
     const text = this.lines[line] ?? '';
+    if (this.fields.textField === WHOLE_RECORD) return { start: 0, end: text.length };
     return locateValue(text, this.fields.textField) ?? { start: 0, end: text.length };
   }
 

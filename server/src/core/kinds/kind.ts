@@ -26,6 +26,8 @@ export interface Finding {
   end: number;
   message: string;
   data?: FindingData;
+  /** Another place in the same file the finding is about (the sample a duplicate repeats). */
+  related?: { line: number; start: number; end: number; message: string };
 }
 
 /**
@@ -47,6 +49,16 @@ export interface Action {
   title: string;
   isPreferred: boolean;
   decision?: Decision;
+  /** A change of the dataset itself (redact, strip, swap, drop): ranges on the lines of the finding's file. */
+  edit?: LineTextEdit[];
+}
+
+/** One replacement of characters [start, end) on a line of the file. */
+export interface LineTextEdit {
+  line: number;
+  start: number;
+  end: number;
+  newText: string;
 }
 
 /** The predictions of a sample: the file's (record or sidecar), the predictor's, and the one shown. */
@@ -69,6 +81,14 @@ export interface RecordUnit {
   lineText: string;
   /** The range of the record's text on its line (computed on demand: it scans the line). */
   textRange(): { start: number; end: number };
+  /** The dataset the record is in (one object per dataset while it is open): for dataset-wide checks. */
+  dataset?: DatasetLines;
+}
+
+/** What a kind may read of a whole dataset. */
+export interface DatasetLines {
+  readonly lineCount: number;
+  lineText(line: number): string;
 }
 
 /** What a hover shows of a record. */
@@ -97,6 +117,8 @@ export interface TaskKind {
   readonly name: string;
   /** The kind's own fields in loopmark.json, when it has any. */
   readonly settings?: KindSettings;
+  /** The default `textField` of its tasks; '.' (WHOLE_RECORD) when the kind reads the whole record. */
+  readonly textField?: string;
   /** Findings about one record (ranges on its line), or none. */
   assess(task: Task, unit: RecordUnit): Finding[];
   /** The quick fixes of a finding, built from its code and data alone. */

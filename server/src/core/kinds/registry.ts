@@ -2,6 +2,7 @@
 // under kinds/ and one line below; nothing else in the workspace, the server or the CLI changes.
 import { classify } from './classify';
 import type { TaskKind } from './kind';
+import { llm } from './llm';
 import { spans } from './spans';
 
 const kinds = new Map<string, TaskKind>();
@@ -13,6 +14,7 @@ export function registerKind(kind: TaskKind): void {
 
 registerKind(classify);
 registerKind(spans);
+registerKind(llm);
 
 /** The kind of a task; undefined for a name no kind has (the config reports it). */
 export function kindNamed(name: string): TaskKind | undefined {

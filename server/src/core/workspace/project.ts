@@ -708,6 +708,7 @@ export class Project implements FolderView {
         return dataset.lineText(line);
       },
       textRange: () => dataset.textRange(line),
+      dataset,
     };
   }
 

@@ -30,6 +30,19 @@ export function listenCodeActions(context: ServerContext): void {
       for (const diagnostic of params.context.diagnostics) {
         if (diagnostic.source !== 'loopmark' || typeof diagnostic.code !== 'string' || !isFindingData(diagnostic.data)) continue;
         for (const action of kind.actions(task, { code: diagnostic.code, data: diagnostic.data })) {
+          if (action.edit) {
+            // A fix of the dataset itself: a versioned edit, so a client refuses it once the document has changed.
+            const version = context.documents.version(uri) ?? null;
+            const edits = action.edit.map((e) => ({ range: { start: { line: e.line, character: e.start }, end: { line: e.line, character: e.end } }, newText: e.newText }));
+            actions.push({
+              title: action.title,
+              kind: CodeActionKind.QuickFix,
+              diagnostics: [diagnostic],
+              isPreferred: action.isPreferred,
+              edit: { documentChanges: [{ textDocument: { uri, version }, edits }] },
+            });
+            continue;
+          }
           if (!action.decision) {
             // The label picker, for the sample on the diagnostic's line.
             actions.push({

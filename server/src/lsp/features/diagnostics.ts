@@ -27,7 +27,7 @@ const SEVERITY: Record<Finding['severity'], DiagnosticSeverity> = {
 /** Pushed diagnostics wait this long after a change, so a burst of edits or labels publishes once. */
 const PUSH_DELAY_MS = 50;
 
-export function toDiagnostic(f: Finding): Diagnostic {
+export function toDiagnostic(f: Finding, uri?: string): Diagnostic {
   const diagnostic: Diagnostic = {
     range: { start: { line: f.line, character: f.start }, end: { line: f.line, character: f.end } },
     severity: SEVERITY[f.severity],
@@ -36,6 +36,8 @@ export function toDiagnostic(f: Finding): Diagnostic {
     message: f.message,
   };
   if (f.data) diagnostic.data = f.data;
+  // The other place a finding is about (the sample a duplicate repeats), in the same document.
+  if (f.related && uri) diagnostic.relatedInformation = [{ location: { uri, range: { start: { line: f.related.line, character: f.related.start }, end: { line: f.related.line, character: f.related.end } } }, message: f.related.message }];
   return diagnostic;
 }
 
@@ -136,7 +138,7 @@ export class DiagnosticsFeature {
       const focus = this.visible.get(uri);
       const extraLines = at.project.entry(at.file) ? this.context.service.queueHeadLines(at) : [];
       const { findings, omitted } = at.project.findings(at.file, { ...(focus ? { focus } : {}), extraLines, isCancelled: () => token.isCancellationRequested });
-      const items = findings.map(toDiagnostic);
+      const items = findings.map((f) => toDiagnostic(f, uri));
       const large = await this.context.service.largeDatasetSummary(at, findings, token);
       if (large) items.unshift(summary(large));
       else if (omitted > 0) items.unshift(summary(`${omitted} more findings are not shown; "Loopmark: Next Sample to Review" goes through all of them`));
@@ -158,7 +160,7 @@ export class DiagnosticsFeature {
     void preview.done.then(() => this.context.refresh(uri));
     return [
       summary(`Loopmark is reading ${path.basename(at.file)} (${preview.trusted} lines so far); diagnostics show around the visible lines`),
-      ...findings.map(toDiagnostic),
+      ...findings.map((f) => toDiagnostic(f, uri)),
     ];
   }
 }
